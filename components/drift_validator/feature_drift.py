@@ -1,0 +1,108 @@
+"""Per-feature drift between two TFDV DatasetFeatureStatistics, with BH across features and an effect floor.
+
+A feature drifts when its test's BH q-value is <= q AND its effect size reaches the minimum (scaled
+Wasserstein for numeric, L-infinity for categorical). Features that cannot be tested get a `status`
+(missing on one side, type change, all null) and are never silently passed: a feature present on one side
+only, or whose type changed, or that became all-null, counts as drifted.
+"""
+import math
+from typing import Iterable, List, Optional
+
+from tensorflow_metadata.proto.v0 import statistics_pb2
+
+from components.drift_validator import distributions as dist
+from components.drift_validator.categorical_drift import categorical_drift
+from components.drift_validator.config import DriftConfig
+from components.drift_validator.multiple_testing import benjamini_hochberg
+from components.drift_validator.numeric_drift import PiecewiseLinearCdf, binned_shares, numeric_drift
+
+TESTED = "tested"
+UNTESTABLE_STATUSES = {  # status -> drift verdict
+    "missing_in_current": True, "missing_in_baseline": True, "type_changed": True,
+    "all_null_current": True, "all_null_baseline": True, "all_null": False, "unsupported_type": False,
+}
+
+
+def _entry(name, kind, n_baseline, n_current, status=TESTED, **fields):
+    entry = {"name": name, "type": kind, "test": None, "statistic": None, "p_value": None, "q_value": None,
+             "effect_size": None, "effect_size_measure": None, "n_baseline": n_baseline,
+             "n_current": n_current, "drift": False, "status": status, "measures": {}, "distribution": None}
+    entry.update(fields)
+    return entry
+
+
+def _numeric_entry(name, base_f, cur_f, config):
+    base, cur = dist.numeric_distribution(base_f), dist.numeric_distribution(cur_f)
+    if base.n == 0 or cur.n == 0:
+        status = "all_null" if base.n == cur.n == 0 else ("all_null_current" if cur.n == 0 else "all_null_baseline")
+        return _entry(name, dist.NUMERIC, base.n, cur.n, status)
+    base_cdf, cur_cdf = PiecewiseLinearCdf(base.knots), PiecewiseLinearCdf(cur.knots)
+    scale = base.std if base.std > 0 else cur.std
+    result = numeric_drift(base_cdf, cur_cdf, base.n, cur.n, scale, base.quantile_edges, config.sketch_error)
+    edges = base.quantile_edges
+    labels = [f"<={edges[0]:.4g}"] + [f"{a:.4g}..{b:.4g}" for a, b in zip(edges[:-1], edges[1:])] + [f">{edges[-1]:.4g}"]
+    return _entry(
+        name, dist.NUMERIC, base.n, cur.n, test="ks", statistic=result.ks_statistic, p_value=result.p_value,
+        effect_size=result.scaled_wasserstein, effect_size_measure="scaled_wasserstein",
+        measures={"wasserstein": result.wasserstein, "scaled_wasserstein": result.scaled_wasserstein,
+                  "psi": result.psi, "jsd": result.jsd, "mean_baseline": base.mean, "mean_current": cur.mean,
+                  "missing_baseline": base.num_missing, "missing_current": cur.num_missing,
+                  "nan_baseline": base.num_nan, "nan_current": cur.num_nan},
+        distribution={"bins": labels, "baseline": binned_shares(base_cdf, edges).tolist(),
+                      "current": binned_shares(cur_cdf, edges).tolist()})
+
+
+def _categorical_entry(name, base_f, cur_f, config):
+    base, cur = dist.categorical_distribution(base_f), dist.categorical_distribution(cur_f)
+    if base.n == 0 or cur.n == 0:
+        status = "all_null" if base.n == cur.n == 0 else ("all_null_current" if cur.n == 0 else "all_null_baseline")
+        return _entry(name, dist.CATEGORICAL, base.n, cur.n, status)
+    result = categorical_drift(base.counts, base.n, cur.counts, cur.n, config.top_k)
+    return _entry(
+        name, dist.CATEGORICAL, base.n, cur.n, test="chi_square", statistic=result.chi_square,
+        p_value=result.p_value, effect_size=result.l_infinity, effect_size_measure="l_infinity",
+        measures={"l_infinity": result.l_infinity, "psi": result.psi, "jsd": result.jsd, "dof": result.dof,
+                  "unique_baseline": base.unique, "unique_current": cur.unique,
+                  "missing_baseline": base.num_missing, "missing_current": cur.num_missing},
+        distribution={"bins": result.categories, "baseline": result.baseline_shares,
+                      "current": result.current_shares})
+
+
+def _compare_one(name, base_f, cur_f, config):
+    if base_f is None or cur_f is None:
+        kind = dist.feature_kind(base_f or cur_f)
+        return _entry(name, kind, None, None, "missing_in_current" if cur_f is None else "missing_in_baseline")
+    base_kind, cur_kind = dist.feature_kind(base_f), dist.feature_kind(cur_f)
+    if base_kind != cur_kind:
+        return _entry(name, cur_kind, None, None, "type_changed",
+                      measures={"type_baseline": base_kind, "type_current": cur_kind})
+    if base_kind == dist.NUMERIC:
+        return _numeric_entry(name, base_f, cur_f, config)
+    if base_kind == dist.CATEGORICAL:
+        return _categorical_entry(name, base_f, cur_f, config)
+    return _entry(name, None, None, None, "unsupported_type")
+
+
+def compare_statistics(baseline: statistics_pb2.DatasetFeatureStatistics,
+                       current: statistics_pb2.DatasetFeatureStatistics, config: DriftConfig,
+                       features: Optional[Iterable[str]] = None) -> List[dict]:
+    """One entry per feature (sorted by name); `features` restricts the comparison (e.g. to a schema env)."""
+    base_by_name, cur_by_name = dist.dataset_features(baseline), dist.dataset_features(current)
+    names = set(base_by_name) | set(cur_by_name)
+    if features is not None:
+        names &= set(features)
+    entries = [_compare_one(n, base_by_name.get(n), cur_by_name.get(n), config)
+               for n in sorted(names) if not config.skipped(n)]
+    for entry, q_value in zip(entries, benjamini_hochberg([_p(e) for e in entries])):
+        if entry["status"] == TESTED:
+            entry["q_value"] = q_value
+            entry["drift"] = bool(q_value <= config.q and
+                                  entry["effect_size"] >= config.min_effect(entry["name"], entry["type"]))
+        else:
+            entry["drift"] = UNTESTABLE_STATUSES[entry["status"]]
+    return entries
+
+
+def _p(entry) -> float:
+    p = entry["p_value"]
+    return math.nan if p is None else p

@@ -1,0 +1,1 @@
+"""ExampleValidator that validates statistics in one schema environment (e.g. SERVING)."""

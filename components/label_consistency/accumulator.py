@@ -1,0 +1,71 @@
+"""The combinable sufficient statistics of a multi-annotator label table.
+
+One `AgreementAccumulator` absorbs items (an item id and its {annotator: label}) and merges with others
+(Beam's CombineFn uses exactly add_item / merge). Its size grows with the number of distinct unit profiles,
+annotator pairs and label pairs, not with the number of items.
+"""
+import bisect
+from collections import Counter, defaultdict
+from itertools import combinations
+
+from components.label_consistency.agreement import sort_key, unit_profile
+
+
+def label_pair(x, y) -> tuple:
+    """An unordered pair of labels in canonical order."""
+    return (x, y) if sort_key(x) <= sort_key(y) else (y, x)
+
+
+class AgreementAccumulator:
+    def __init__(self, max_examples: int = 5):
+        self.max_examples = max_examples
+        self.n_items = 0
+        self.n_single_label_items = 0
+        self.profiles = Counter()                 # unit profile -> number of units
+        self.pair_tables = defaultdict(Counter)   # (annotator a, annotator b) -> Counter((label a, label b))
+        self.class_items = Counter()              # label -> items where at least one annotator gave it
+        self.confusion_items = Counter()          # (x, y) -> items where one annotator gave x, another y
+        self.confusion_examples = defaultdict(list)  # (x, y) -> smallest item ids, at most max_examples
+        self.annotator_labels = Counter()         # annotator -> labels given
+
+    def add_item(self, item_id, labels: dict) -> "AgreementAccumulator":
+        """Absorb one item: {annotator: label} with one label per annotator."""
+        self.n_items += 1
+        values = list(labels.values())
+        self.profiles[unit_profile(values)] += 1
+        if len(values) < 2:
+            self.n_single_label_items += 1
+        self.annotator_labels.update(labels.keys())
+        annotators = sorted(labels, key=str)
+        for a, b in combinations(annotators, 2):
+            self.pair_tables[(a, b)][(labels[a], labels[b])] += 1
+        distinct = sorted(set(values), key=sort_key)
+        self.class_items.update(distinct)
+        for x, y in combinations(distinct, 2):
+            self.confusion_items[(x, y)] += 1
+            self._keep_example((x, y), str(item_id))
+        return self
+
+    def _keep_example(self, pair, item_id):
+        examples = self.confusion_examples[pair]
+        if len(examples) < self.max_examples or item_id < examples[-1]:
+            bisect.insort(examples, item_id)
+            del examples[self.max_examples:]
+
+    def merge(self, other: "AgreementAccumulator") -> "AgreementAccumulator":
+        self.n_items += other.n_items
+        self.n_single_label_items += other.n_single_label_items
+        self.profiles.update(other.profiles)
+        for pair, table in other.pair_tables.items():
+            self.pair_tables[pair].update(table)
+        self.class_items.update(other.class_items)
+        self.confusion_items.update(other.confusion_items)
+        for pair, items in other.confusion_examples.items():
+            for item_id in items:
+                self._keep_example(pair, item_id)
+        self.annotator_labels.update(other.annotator_labels)
+        return self
+
+    def values(self) -> list:
+        """All label values seen, in canonical order."""
+        return sorted({v for profile in self.profiles for v, _ in profile}, key=sort_key)

@@ -1,0 +1,179 @@
+"""Beam transforms of LabelConsistencyGen (Beam + pyarrow, no TensorFlow): record batches in, report and
+consensus rows out. The component's executor and `dcai agreement` both run `ComputeLabelConsistency`.
+"""
+import hashlib
+from collections import Counter
+
+import apache_beam as beam
+
+from components.label_consistency.accumulator import AgreementAccumulator
+from components.label_consistency.agreement import sort_key
+from components.label_consistency.config import LabelConsistencyConfig
+from components.label_consistency.consensus import consensus_row
+from components.label_consistency.dawid_skene import fit_dawid_skene, response_counts
+from components.label_consistency.items import BadInputError, assemble_item, normalize_label
+from components.label_consistency.report import build_report
+
+MISSING_ITEM = "\x00missing item id"
+
+
+def _scalar(value):
+    if isinstance(value, list):
+        value = value[0] if len(value) == 1 else (None if not value else value)
+    if isinstance(value, bytes):
+        value = value.decode("utf-8", errors="replace")
+    return value
+
+
+def rows_from_record_batch(batch, config: LabelConsistencyConfig, source: str = "annotations"):
+    """(item id, (annotator, label, features)) per row; a missing column is a BadInputError naming it."""
+    names = batch.schema.names
+    for column in (config.item_column, config.annotator_column, config.label_column):
+        if column not in names:
+            raise BadInputError(f"{source}: no column {column!r}; columns are {sorted(names)}")
+    data = batch.to_pydict()
+    feature_names = [n for n in names if n not in config.label_columns]
+    for i in range(batch.num_rows):
+        item = _scalar(data[config.item_column][i])
+        annotator = _scalar(data[config.annotator_column][i])
+        label = normalize_label(data[config.label_column][i], config.level, config.label_column)
+        features = {n: _scalar(data[n][i]) for n in feature_names}
+        yield (MISSING_ITEM if item is None else str(item)), (annotator, label, features)
+
+
+def assemble(keyed, config: LabelConsistencyConfig):
+    """One item's rows -> {item, labels, flags, dropped, features}; rows without annotator are dropped."""
+    item, rows = keyed
+    rows = sorted(rows, key=lambda r: (str(r[0]), str(r[1])))
+    dropped = Counter()
+    if item == MISSING_ITEM:
+        dropped["missing_item_id"] = len(rows)
+        return {"item": None, "labels": {}, "flags": [], "dropped": dropped, "features": {}, "n_rows": len(rows)}
+    with_annotator = [(a, label) for a, label, _ in rows if a is not None]
+    dropped["missing_annotator"] = len(rows) - len(with_annotator)
+    labels, flags, more = assemble_item(with_annotator, config.label_domain)
+    dropped.update(more)
+    features = dict(rows[0][2])
+    if any(r[2] != features for r in rows[1:]):
+        flags = sorted(set(flags) | {"inconsistent_features"})
+    if dropped["missing_annotator"]:
+        flags = sorted(set(flags) | {"missing_annotator"})
+    return {"item": item, "labels": labels, "flags": flags, "dropped": +dropped, "features": features,
+            "n_rows": len(rows)}
+
+
+class AgreementCombineFn(beam.CombineFn):
+    """Items -> AgreementAccumulator (coincidence profiles, pair tables, confusions): fully combinable."""
+
+    def create_accumulator(self):
+        return AgreementAccumulator()
+
+    def add_input(self, acc, item):
+        return acc.add_item(item["item"], item["labels"])
+
+    def merge_accumulators(self, accumulators):
+        accumulators = iter(accumulators)
+        merged = next(accumulators)
+        for acc in accumulators:
+            merged.merge(acc)
+        return merged
+
+    def extract_output(self, acc):
+        return acc
+
+
+class RowAccountingCombineFn(beam.CombineFn):
+    """Rows in, rows used, and rows dropped by reason."""
+
+    def create_accumulator(self):
+        return Counter()
+
+    def add_input(self, acc, item):
+        acc["rows_in"] += item["n_rows"]
+        acc["items"] += item["item"] is not None
+        for reason, count in item["dropped"].items():
+            acc["dropped:" + reason] += count
+        return acc
+
+    def merge_accumulators(self, accumulators):
+        return sum(accumulators, Counter())
+
+    def extract_output(self, acc):
+        dropped = {k.split(":", 1)[1]: v for k, v in acc.items() if k.startswith("dropped:")}
+        return {"rows_in": acc["rows_in"], "rows_used": acc["rows_in"] - sum(dropped.values()),
+                "rows_dropped": dropped, "items": acc["items"]}
+
+
+def _stable_hash(item_id: str) -> int:
+    return int.from_bytes(hashlib.sha256(item_id.encode("utf-8")).digest()[:8], "big")
+
+
+def _fit_model(sample):
+    labelled = [it["labels"] for it in sample]
+    if not labelled:
+        return None
+    classes = sorted({v for labels in labelled for v in labels.values()}, key=sort_key)
+    annotators = sorted({a for labels in labelled for a in labels}, key=str)
+    return fit_dawid_skene(response_counts(labelled, annotators, classes), classes, annotators)
+
+
+def _consensus(item, model, config):
+    row = consensus_row(item["item"], item["labels"], item["flags"], model, config.min_confidence)
+    row["features"] = item["features"]
+    return row
+
+
+def _agreement_with_consensus(row, labels):
+    for annotator, label in labels.items():
+        yield annotator, (int(label == row["label"]), 1)
+
+
+class ComputeLabelConsistency(beam.PTransform):
+    """Record batches of annotation rows -> {"report": one report dict, "consensus": one row per item}."""
+
+    def __init__(self, config: LabelConsistencyConfig, previous_report: dict = None, source: str = "annotations",
+                 consensus_location: str = ""):
+        super().__init__()
+        self._config = config
+        self._previous = previous_report
+        self._source = source
+        self._consensus_location = consensus_location
+
+    def expand(self, record_batches):
+        config = self._config
+        items = (record_batches
+                 | "ToRows" >> beam.FlatMap(rows_from_record_batch, config, self._source)
+                 | "GroupByItem" >> beam.GroupByKey()
+                 | "Assemble" >> beam.Map(assemble, config))
+        real_items = items | "KnownItems" >> beam.Filter(lambda it: it["item"] is not None)
+        labelled = real_items | "Labelled" >> beam.Filter(lambda it: bool(it["labels"]))
+        stats = labelled | "Agreement" >> beam.CombineGlobally(AgreementCombineFn())
+        accounting = items | "RowAccounting" >> beam.CombineGlobally(RowAccountingCombineFn())
+        if config.consensus == "dawid_skene":
+            model = (labelled
+                     | "BoundedSample" >> beam.combiners.Top.Of(config.max_dawid_skene_items,
+                                                                key=lambda it: _stable_hash(it["item"]))
+                     | "FitDawidSkene" >> beam.Map(_fit_model))
+            model_side = beam.pvalue.AsSingleton(model)
+        else:
+            model_side = None
+        consensus = real_items | "Consensus" >> beam.Map(
+            lambda it, m: (_consensus(it, m, config), it["labels"]), model_side)
+        per_annotator = (consensus
+                         | "VsConsensus" >> beam.FlatMap(lambda pair: _agreement_with_consensus(*pair))
+                         | "SumPerAnnotator" >> beam.CombinePerKey(
+                             lambda pairs: tuple(map(sum, zip(*pairs))) if pairs else (0, 0))
+                         | "AnnotatorDict" >> beam.combiners.ToDict())
+        rows = consensus | "DropLabels" >> beam.Map(lambda pair: pair[0])
+        shown = (rows
+                 | "ReportSample" >> beam.combiners.Top.Smallest(config.max_report_consensus + 1,
+                                                                 key=lambda r: r["item"]))
+        flag_counts = (rows
+                       | "Flags" >> beam.FlatMap(lambda r: r["flags"])
+                       | "CountFlags" >> beam.combiners.Count.PerElement()
+                       | "FlagDict" >> beam.combiners.ToDict())
+        report = stats | "Report" >> beam.Map(
+            build_report, config, beam.pvalue.AsSingleton(accounting), beam.pvalue.AsSingleton(shown),
+            beam.pvalue.AsSingleton(per_annotator), model_side, self._previous,
+            beam.pvalue.AsSingleton(flag_counts), self._consensus_location)
+        return {"report": report, "consensus": rows}

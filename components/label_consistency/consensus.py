@@ -1,0 +1,36 @@
+"""Per-item consensus labels: majority vote or a fitted Dawid-Skene model; every item gets a row and flags."""
+from collections import Counter
+
+from components.label_consistency.agreement import sort_key
+
+METHODS = ("majority", "dawid_skene")
+
+
+def majority_vote(labels: dict) -> tuple:
+    """(label, share of votes, tied); ties go to the first label in canonical order and are flagged."""
+    votes = Counter(labels.values())
+    top = max(votes.values())
+    winners = sorted((v for v, c in votes.items() if c == top), key=sort_key)
+    return winners[0], top / sum(votes.values()), len(winners) > 1
+
+
+def consensus_row(item_id, labels: dict, flags: list, model=None, min_confidence: float = 0.0) -> dict:
+    """One consensus row: item, label, confidence, n_labels, flags (sorted, ';'-joined in files)."""
+    flags = list(flags)
+    if not labels:
+        return {"item": item_id, "label": None, "confidence": 0.0, "n_labels": 0,
+                "flags": sorted(set(flags + ["no_valid_label"]))}
+    if model is None:
+        label, confidence, tied = majority_vote(labels)
+        if tied:
+            flags.append("tie")
+    else:
+        posterior = model.posterior(labels)
+        best = int(posterior.argmax())
+        label, confidence = model.classes[best], float(posterior[best])
+    if len(labels) < 2:
+        flags.append("single_label")
+    if confidence < min_confidence:
+        flags.append("low_confidence")
+    return {"item": item_id, "label": label, "confidence": float(confidence), "n_labels": len(labels),
+            "flags": sorted(set(flags))}

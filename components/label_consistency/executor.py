@@ -1,0 +1,87 @@
+"""LabelConsistencyGen's Beam executor: artifacts in, artifacts out; the statistics live in plain modules."""
+import json
+import os
+
+import apache_beam as beam
+from tfx.components.util import examples_utils, tfxio_utils
+from tfx.proto import example_gen_pb2
+from tfx.dsl.components.base import base_beam_executor
+from tfx.types import artifact_utils
+
+from components.artifacts import BLESSED, NOT_BLESSED, set_blessed
+from components.label_consistency import example_io, report as report_io
+from components.label_consistency.beam_transforms import ComputeLabelConsistency
+from components.label_consistency.config import LabelConsistencyConfig
+from components.label_consistency.summary import Thresholds
+
+_TELEMETRY = ["tfx-dcai", "LabelConsistencyGen"]
+
+
+def config_from(exec_properties: dict) -> LabelConsistencyConfig:
+    domain = exec_properties.get("label_domain")
+    return LabelConsistencyConfig(
+        item_column=exec_properties["item_column"], annotator_column=exec_properties["annotator_column"],
+        label_column=exec_properties["label_column"], level=exec_properties["level"],
+        kind=exec_properties["kind"], consensus=exec_properties["consensus"],
+        weights=exec_properties.get("weights") or None,
+        thresholds=Thresholds(exec_properties["min_alpha"], exec_properties["min_class_agreement"],
+                              exec_properties["min_class_kappa"]),
+        label_domain=tuple(json.loads(domain)) if domain else None,
+        instructions_version=exec_properties["instructions_version"],
+        n_bootstrap=exec_properties["n_bootstrap"], min_confidence=exec_properties["min_confidence"])
+
+
+def previous_report(input_dict: dict, instructions_version: str):
+    """The report of an earlier run made under other instructions, if one was passed in."""
+    for artifact in input_dict.get("previous_report") or []:
+        previous = report_io.read_report(artifact.uri)
+        if previous.get("instructions_version") != instructions_version:
+            return previous
+    return None
+
+
+class Executor(base_beam_executor.BaseBeamExecutor):
+
+    def Do(self, input_dict, output_dict, exec_properties):
+        config = config_from(exec_properties)
+        annotations = artifact_utils.get_single_instance(input_dict["annotations"])
+        report_artifact = artifact_utils.get_single_instance(output_dict["report"])
+        consensus_artifact = artifact_utils.get_single_instance(output_dict["consensus_examples"])
+        splits = json.loads(exec_properties["consensus_splits"])
+        consensus_artifact.split_names = artifact_utils.encode_split_names(sorted(splits))
+        consensus_artifact.set_string_custom_property("file_format", "tfrecords_gzip")
+        examples_utils.set_payload_format(consensus_artifact, example_gen_pb2.PayloadFormat.FORMAT_TF_EXAMPLE)
+        previous = previous_report(input_dict, config.instructions_version)
+        input_splits = artifact_utils.decode_split_names(annotations.split_names)
+        with self._make_beam_pipeline() as p:
+            batches = [p | f"Read[{split}]" >> tfxio_utils.get_split_tfxio(
+                examples=[annotations], split=split, telemetry_descriptors=_TELEMETRY).BeamSource()
+                for split in input_splits]
+            result = (batches | "FlattenSplits" >> beam.Flatten()
+                      | "LabelConsistency" >> ComputeLabelConsistency(
+                          config, previous, source=f"annotations ({annotations.uri})",
+                          consensus_location="the consensus_examples artifact"))
+            report_uri = report_artifact.uri
+            _ = result["report"] | "WriteReport" >> beam.Map(lambda r: report_io.write(report_uri, r))
+            _write_consensus(result["consensus"], consensus_artifact, config, splits)
+        report = report_io.read_report(report_artifact.uri)
+        blessed = report["status"] == "CONSISTENT"
+        set_blessed(artifact_utils.get_single_instance(output_dict["blessing"]), BLESSED if blessed else NOT_BLESSED)
+        report_artifact.set_string_custom_property("status", report["status"])
+        report_artifact.set_string_custom_property("instructions_version", config.instructions_version)
+        report_artifact.set_float_custom_property("krippendorff_alpha", report["krippendorff_alpha"]["value"] or 0.0)
+
+
+def _write_consensus(rows, artifact, config, splits):
+    """Items with a consensus label, as gzipped tf.Examples split by item hash; the rest are in the report."""
+    examples = (rows
+                | "KeepLabelled" >> beam.Filter(lambda r: r["label"] is not None)
+                | "ToExample" >> beam.Map(lambda r: (example_io.split_for(r["item"], splits),
+                                                     example_io.to_tf_example(example_io.consensus_features(r, config)))))
+    for split in sorted(splits):
+        _ = (examples
+             | f"Select[{split}]" >> beam.Filter(lambda kv, s=split: kv[0] == s)
+             | f"Serialized[{split}]" >> beam.Map(lambda kv: kv[1])
+             | f"Write[{split}]" >> beam.io.WriteToTFRecord(
+                 os.path.join(artifact_utils.get_split_uri([artifact], split), "consensus"),
+                 file_name_suffix=".gz", compression_type=beam.io.filesystem.CompressionTypes.GZIP))

@@ -1,0 +1,211 @@
+"""label_consistency_report.json (contract in docs/label_consistency.md) and its standalone HTML page."""
+import dataclasses
+import math
+
+import numpy as np
+
+from components import reports
+from components.label_consistency.items import BadInputError
+from components.label_consistency.summary import summarize
+
+REPORT_NAME = "label_consistency"
+REPORT_VERSION = 1
+
+
+def build_report(acc, config, accounting, shown_rows, per_annotator, model=None, previous=None, flag_counts=None,
+                 consensus_location=""):
+    """The report dict from the combined statistics; bad input (nothing to compare) is a BadInputError.
+
+    (No type annotations: Beam would turn them into strict type hints for the side inputs.)
+    """
+    _check_input(acc, accounting)
+    summary = summarize(acc, config.level, config.thresholds, config.weights, config.n_bootstrap, config.seed)
+    n_items = accounting["items"]
+    report = {
+        "report_version": REPORT_VERSION,
+        "status": summary.pop("status"),
+        "instructions_version": config.instructions_version,
+        "parameters": {"level": config.level, "kind": config.kind, "consensus": config.consensus,
+                       "weights": config.weights, "thresholds": dataclasses.asdict(config.thresholds)},
+        **summary,
+        "n_items": n_items,
+        "rows": accounting,
+        "annotators": _annotators(acc, per_annotator),
+        "dawid_skene": _dawid_skene(model),
+        "consensus_flags": dict(sorted((flag_counts or {}).items())),
+    }
+    consensus = [{"item": r["item"], "label": r["label"], "confidence": r["confidence"], "flags": r["flags"]}
+                 for r in shown_rows[:config.max_report_consensus]]
+    report["consensus"] = consensus if n_items <= config.max_report_consensus else {
+        "location": consensus_location, "n_items": n_items, "first_items": consensus}
+    report["revision"] = compare_with_previous(report, previous)
+    return report
+
+
+def _check_input(acc, accounting):
+    if accounting["rows_in"] == 0:
+        raise BadInputError("no annotations: the input holds no rows")
+    if len(acc.annotator_labels) < 2:
+        raise BadInputError(f"agreement needs at least two annotators; found {len(acc.annotator_labels)} "
+                            f"({sorted(map(str, acc.annotator_labels))})")
+    if acc.n_items == acc.n_single_label_items:
+        raise BadInputError("no item carries labels from two annotators: nothing to compare")
+
+
+def _annotators(acc, per_annotator) -> list:
+    rows = []
+    for annotator, n in sorted(acc.annotator_labels.items(), key=lambda kv: str(kv[0])):
+        agree, total = per_annotator.get(annotator, (0, 0))
+        rows.append({"annotator": annotator, "n_labels": n,
+                     "agreement_with_consensus": agree / total if total else float("nan")})
+    return rows
+
+
+def _dawid_skene(model):
+    if model is None:
+        return None
+    return {"classes": model.classes, "prior": np.exp(model.log_prior).tolist(),
+            "log_likelihood": model.log_likelihood, "n_iterations": model.n_iterations,
+            "confusion": {str(a): np.exp(model.log_confusion[j]).tolist() for j, a in enumerate(model.annotators)}}
+
+
+def compare_with_previous(report: dict, previous: dict):
+    """Per-class agreement before (previous run, earlier instructions) and after; None without a previous run."""
+    if not previous:
+        return None
+    before = {str(r["label"]): r for r in previous.get("per_class", [])}
+    rows = []
+    for row in report["per_class"]:
+        old = before.get(str(row["label"]), {})
+        rows.append({"label": row["label"], "agreement_before": old.get("agreement"),
+                     "agreement_after": row["agreement"], "kappa_before": old.get("kappa"),
+                     "kappa_after": row["kappa"], "consistent_before": old.get("consistent"),
+                     "consistent_after": row["consistent"]})
+    return {"previous_instructions_version": previous.get("instructions_version"),
+            "previous_status": previous.get("status"),
+            "alpha_before": (previous.get("krippendorff_alpha") or {}).get("value"),
+            "alpha_after": report["krippendorff_alpha"]["value"], "per_class": rows}
+
+
+def _num(value):
+    return float("nan") if value is None else value
+
+
+def render_html(report: dict) -> str:
+    ok = report["status"] == "CONSISTENT"
+    alpha = report["krippendorff_alpha"]
+    version = report.get("instructions_version") or "unnamed"
+    sections = [
+        reports.section("Findings", reports.findings_list(report["findings"])),
+        reports.section("Agreement", reports.table(
+            ["statistic", "value", "95% CI low", "95% CI high"],
+            [[f"Krippendorff's alpha ({alpha['level']})", _num(alpha["value"]), _num(alpha["ci_low"]),
+              _num(alpha["ci_high"])],
+             ["Fleiss' kappa", _num(report["fleiss_kappa"]), "", ""],
+             ["items", report["n_items"], "", ""], ["items with >= 2 labels", report["n_pairable_items"], "", ""],
+             ["annotators", report["n_annotators"], "", ""]]),
+            note=f"CI: percentile bootstrap over items ({alpha['n_bootstrap']} resamples)."),
+        _per_class_section(report),
+    ]
+    if report.get("revision"):
+        sections.append(_revision_section(report["revision"]))
+    sections += [_pairwise_section(report), _confusion_section(report), _annotator_section(report),
+                 _consensus_section(report)]
+    return reports.page(f"Label consistency: instructions {version}", report["status"], ok, sections,
+                        subtitle=f"{report['n_items']} items, {report['n_annotators']} annotators, "
+                                 f"consensus by {report['parameters']['consensus']}")
+
+
+def _per_class_section(report):
+    rows = report["per_class"]
+    labels = [str(r["label"]) for r in rows]
+    chart = reports.bar_chart(labels, [_num(r["agreement"]) for r in rows], "Per-class specific agreement",
+                              threshold=report["parameters"]["thresholds"]["min_class_agreement"],
+                              value_range=(0.0, 1.0), bad=[not r["consistent"] for r in rows])
+    table = reports.table(["label", "agreement", "kappa", "items", "consistent"],
+                          [[r["label"], _num(r["agreement"]), _num(r["kappa"]), r["n"], r["consistent"]]
+                           for r in rows])
+    return reports.section("Per class", chart, table)
+
+
+def _revision_section(revision):
+    rows = revision["per_class"]
+    chart = reports.line_chart([str(r["label"]) for r in rows],
+                               {"before": [_num(r["agreement_before"]) for r in rows],
+                                "after": [_num(r["agreement_after"]) for r in rows]},
+                               "Per-class agreement before and after the revision", y_label="agreement")
+    table = reports.table(["label", "agreement before", "agreement after", "kappa before", "kappa after"],
+                          [[r["label"], _num(r["agreement_before"]), r["agreement_after"],
+                            _num(r["kappa_before"]), r["kappa_after"]] for r in rows])
+    return reports.section(
+        "Revision loop", chart, table,
+        note=f"previous run: instructions {revision['previous_instructions_version']} "
+             f"({revision['previous_status']}), alpha {_num(revision['alpha_before']):.3f} -> "
+             f"{_num(revision['alpha_after']):.3f}")
+
+
+def _pairwise_section(report):
+    names = sorted({str(a) for r in report["pairwise"] for a in r["annotators"]})
+    index = {n: i for i, n in enumerate(names)}
+    matrix = [[1.0 if i == j else None for j in range(len(names))] for i in range(len(names))]
+    for r in report["pairwise"]:
+        a, b = (index[str(x)] for x in r["annotators"])
+        kappa = r["cohen_kappa"] if r["cohen_kappa"] is not None and math.isfinite(r["cohen_kappa"]) else None
+        matrix[a][b] = matrix[b][a] = None if kappa is None else round(kappa, 3)
+    heat = reports.heatmap(names, names, matrix, "Cohen's kappa, labeler by labeler",
+                           row_title="annotator", col_title="annotator")
+    table = reports.table(["annotator a", "annotator b", "Cohen's kappa", "percent agreement", "items"],
+                          [[str(r["annotators"][0]), str(r["annotators"][1]), _num(r["cohen_kappa"]),
+                            _num(r["percent_agreement"]), r["n_items"]] for r in report["pairwise"]])
+    return reports.section("Labeler by labeler", heat, table)
+
+
+def _confusion_section(report):
+    coincidence = report["coincidence_matrix"]
+    labels = [str(v) for v in coincidence["labels"]]
+    matrix = [[round(v, 1) for v in row] for row in coincidence["matrix"]]
+    heat = reports.heatmap(labels, labels, matrix, "Label coincidences (pairs of labels on the same item)",
+                           row_title="label", col_title="label")
+    table = reports.table(["labels", "items", "share", "example items"],
+                          [[" / ".join(map(str, r["labels"])), r["count"], r["share"],
+                            ", ".join(r["example_items"])] for r in report["confusions"][:50]])
+    return reports.section("Confusions", heat, table,
+                           note="share: items with both labels / items with either label")
+
+
+def _annotator_section(report):
+    parts = [reports.table(["annotator", "labels", "agreement with consensus"],
+                           [[str(r["annotator"]), r["n_labels"], _num(r["agreement_with_consensus"])]
+                            for r in report["annotators"]])]
+    ds = report.get("dawid_skene")
+    if ds:
+        classes = [str(c) for c in ds["classes"]]
+        for annotator, matrix in ds["confusion"].items():
+            parts.append(reports.heatmap(classes, classes, [[round(v, 3) for v in row] for row in matrix],
+                                         f"Dawid-Skene confusion of annotator {annotator}",
+                                         row_title="true class", col_title="reported class"))
+    return reports.section("Annotators", *parts)
+
+
+def _consensus_section(report):
+    consensus = report["consensus"]
+    rows = consensus if isinstance(consensus, list) else consensus["first_items"]
+    note = "" if isinstance(consensus, list) else (
+        f"first {len(rows)} of {consensus['n_items']} items; all of them in {consensus['location']}")
+    flags = reports.table(["flag", "items"], list(report["consensus_flags"].items()))
+    accounting = report["rows"]
+    rows_table = reports.table(["rows in", "rows used", "rows dropped"],
+                               [[accounting["rows_in"], accounting["rows_used"],
+                                 ", ".join(f"{k}: {v}" for k, v in sorted(accounting["rows_dropped"].items()))
+                                 or "none"]])
+    items = reports.table(["item", "label", "confidence", "flags"],
+                          [[r["item"], r["label"], r["confidence"], ";".join(r["flags"])] for r in rows[:200]])
+    return reports.section("Consensus", rows_table, flags, items, note=note)
+
+
+def read_report(output_dir: str) -> dict:
+    return reports.read_report(output_dir, REPORT_NAME)
+
+
+def write(output_dir: str, report: dict) -> tuple:
+    return reports.write_report(output_dir, REPORT_NAME, report, render_html(report))

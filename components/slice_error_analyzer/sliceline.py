@@ -1,0 +1,215 @@
+"""SliceLine (Sagadeeva & Boehm, SIGMOD 2021): exact level-wise slice enumeration with size and score pruning.
+
+A slice is a sorted tuple of global one-hot columns (one per feature). Its score is
+    sc = alpha * ((se / |S|) / e_bar - 1) - (1 - alpha) * (n / |S| - 1).
+Level 1 evaluates every column; level L joins two valid slices of level L-1 that share L-2 columns, keeps a
+candidate only if all L of its parents were valid (size >= min_support and error sum > 0), bounds its size,
+error sum and max error by the minimum over its parents, and evaluates it only if its score upper bound beats
+the lowest score in the current top-k and 0 (as in the reference implementation, also while the top-k is not
+full). The top-k holds slices with score > 0, ties at the k-th score included.
+
+Statistics are evaluated elsewhere (in Beam over record batches, or `evaluate_candidates` in memory); this
+module only decides what to evaluate next. No TensorFlow, no Beam.
+"""
+import dataclasses
+import itertools
+from typing import List, Tuple
+
+import numpy as np
+from scipy import sparse
+
+# columns of a slice statistics row
+SIZE, ERROR_SUM, ERROR_MAX, ERROR_SQUARES, DIFF_SUM, DIFF_SQUARES = range(6)
+N_STATS = 6
+
+
+@dataclasses.dataclass(frozen=True)
+class SliceLineParams:
+    alpha: float
+    k: int
+    max_level: int
+    min_support: int
+
+    def __post_init__(self):
+        if not 0 < self.alpha <= 1:
+            raise ValueError(f"alpha must be in (0, 1], got {self.alpha}")
+        if self.k < 1 or self.max_level < 1 or self.min_support < 1:
+            raise ValueError(f"k, max_level and min_support must be >= 1, got {self.k}, {self.max_level}, "
+                             f"{self.min_support}")
+
+
+@dataclasses.dataclass
+class Totals:
+    """Whole-dataset sufficient statistics: rows, error sum (mean error = error_sum / n)."""
+    n: int
+    error_sum: float
+
+    @property
+    def mean_error(self) -> float:
+        return self.error_sum / self.n if self.n else float("nan")
+
+
+@dataclasses.dataclass
+class LatticeState:
+    """What the search knows after a level: that level's evaluated slices and the top-k so far."""
+    level: int
+    slices: np.ndarray
+    stats: np.ndarray
+    top_slices: np.ndarray
+    top_stats: np.ndarray
+    evaluated: List[Tuple[np.ndarray, np.ndarray]]
+
+
+def score(sizes, error_sums, totals: Totals, alpha: float) -> np.ndarray:
+    """SliceLine's score; -inf where undefined (empty slice)."""
+    sizes, error_sums = np.asarray(sizes, np.float64), np.asarray(error_sums, np.float64)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        values = alpha * ((error_sums / sizes) / totals.mean_error - 1) - (1 - alpha) * (totals.n / sizes - 1)
+    return np.nan_to_num(values, nan=-np.inf)
+
+
+def score_upper_bound(size_ub, error_ub, max_error_ub, totals: Totals, params: SliceLineParams) -> np.ndarray:
+    """Max of the score over sizes in [min_support, size_ub] given the error bounds, probed where it can peak."""
+    size_ub, error_ub, max_error_ub = (np.asarray(a, np.float64) for a in (size_ub, error_ub, max_error_ub))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        knee = np.maximum(error_ub / max_error_ub, params.min_support)
+    probes = np.stack([np.full_like(size_ub, params.min_support), knee, size_ub], axis=1)
+    reachable_error = np.minimum(probes * max_error_ub[:, None], error_ub[:, None])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        values = (params.alpha * (reachable_error / totals.mean_error - probes)
+                  - (1 - params.alpha) * (totals.n - probes)) / probes
+    return np.nan_to_num(values, nan=-np.inf).max(axis=1)
+
+
+def basic_candidates(n_columns: int) -> np.ndarray:
+    return np.arange(n_columns, dtype=np.int64)[:, None]
+
+
+def _valid(stats: np.ndarray, params: SliceLineParams) -> np.ndarray:
+    return (stats[:, SIZE] >= params.min_support) & (stats[:, ERROR_SUM] > 0)
+
+
+def _min_top_score(state: LatticeState) -> float:
+    return float(state.top_stats[-1, 0]) if len(state.top_stats) else -np.inf
+
+
+def next_candidates(state: LatticeState, feature_of: np.ndarray, totals: Totals,
+                    params: SliceLineParams) -> np.ndarray:
+    """Level L+1 candidates from level L's valid slices, after parent, size and score-bound pruning."""
+    level = state.level + 1
+    keep = _valid(state.stats, params)
+    parents, parent_stats = state.slices[keep], state.stats[keep]
+    if level > params.max_level or len(parents) < 2:
+        return np.zeros((0, level), np.int64)
+    index = {tuple(s): i for i, s in enumerate(parents.tolist())}
+    by_shared = {}
+    for i, s in enumerate(parents.tolist()):
+        for shared in itertools.combinations(s, level - 2):
+            by_shared.setdefault(shared, []).append(i)
+    candidates = set()
+    for members in by_shared.values():
+        for a, b in itertools.combinations(members, 2):
+            union = tuple(sorted(set(parents[a]) | set(parents[b])))
+            if len(union) == level and len(set(feature_of[list(union)])) == level:
+                candidates.add(union)
+    rows, bounds = [], []
+    for candidate in sorted(candidates):
+        parent_rows = [index.get(p) for p in itertools.combinations(candidate, level - 1)]
+        if None in parent_rows:
+            continue
+        rows.append(candidate)
+        bounds.append(parent_stats[parent_rows][:, [SIZE, ERROR_SUM, ERROR_MAX]].min(axis=0))
+    if not rows:
+        return np.zeros((0, level), np.int64)
+    bounds = np.asarray(bounds)
+    upper = score_upper_bound(bounds[:, 0], bounds[:, 1], bounds[:, 2], totals, params)
+    promising = (bounds[:, 0] >= params.min_support) & (upper > _min_top_score(state)) & (upper > 0)
+    return np.asarray(rows, np.int64)[promising].reshape(-1, level)
+
+
+def _top_k(slices: np.ndarray, stats: np.ndarray, scores: np.ndarray, state: LatticeState, totals: Totals,
+           params: SliceLineParams):
+    """Merge scored slices into the top-k; a row of top_stats is [score, *slice statistics]."""
+    good = (stats[:, SIZE] >= params.min_support) & (scores > 0)
+    width = max(state.top_slices.shape[1] if state.top_slices.size else 0, slices.shape[1])
+    padded = lambda a: np.pad(a, ((0, 0), (0, width - a.shape[1])), constant_values=-1)
+    pool_slices = np.concatenate([padded(state.top_slices), padded(slices[good])]) if good.any() or len(
+        state.top_slices) else np.zeros((0, width), np.int64)
+    pool_stats = np.concatenate([state.top_stats, np.column_stack([scores[good], stats[good]])])
+    if not len(pool_stats):
+        return pool_slices, pool_stats
+    order = np.argsort(-pool_stats[:, 0], kind="stable")
+    kth = pool_stats[order[min(params.k, len(order)) - 1], 0]
+    order = order[pool_stats[order, 0] >= kth]
+    return pool_slices[order], pool_stats[order]
+
+
+def advance(state: LatticeState, candidates: np.ndarray, stats: np.ndarray, totals: Totals,
+            params: SliceLineParams) -> LatticeState:
+    """The state after evaluating `candidates` (the next level, or level 1 from an empty state)."""
+    stats = np.asarray(stats, np.float64).reshape(len(candidates), N_STATS)
+    scores = score(stats[:, SIZE], stats[:, ERROR_SUM], totals, params.alpha)
+    top_slices, top_stats = _top_k(candidates, stats, scores, state, totals, params)
+    return LatticeState(state.level + 1, candidates, stats, top_slices, top_stats,
+                        state.evaluated + [(candidates, stats)])
+
+
+def empty_state() -> LatticeState:
+    return LatticeState(0, np.zeros((0, 0), np.int64), np.zeros((0, N_STATS)), np.zeros((0, 0), np.int64),
+                        np.zeros((0, N_STATS + 1)), [])
+
+
+def one_hot(codes: np.ndarray, offsets: np.ndarray, n_columns: int) -> sparse.csr_matrix:
+    """(rows, columns) 0/1 matrix with one 1 per feature per row."""
+    rows, features = codes.shape
+    columns = (codes + offsets[None, :]).ravel()
+    return sparse.csr_matrix((np.ones(rows * features, np.int32), columns, np.arange(0, rows * features + 1,
+                                                                                        max(features, 1))),
+                             shape=(rows, n_columns)) if features else sparse.csr_matrix((rows, n_columns))
+
+
+def evaluate_candidates(codes: np.ndarray, offsets: np.ndarray, n_columns: int, errors: np.ndarray,
+                        baseline_errors: np.ndarray, candidates: np.ndarray) -> np.ndarray:
+    """Slice statistics (rows: candidates, columns: SIZE..DIFF_SQUARES) of one batch; combinable by sum/max."""
+    stats = np.zeros((len(candidates), N_STATS))
+    if not len(candidates) or not len(codes):
+        return stats
+    level = candidates.shape[1]
+    selector = sparse.csr_matrix((np.ones(candidates.size, np.int32), candidates.ravel(),
+                                  np.arange(0, candidates.size + 1, level)), shape=(len(candidates), n_columns))
+    member = (one_hot(codes, offsets, n_columns) @ selector.T).tocsc()
+    member.data = (member.data == level).astype(np.float64)
+    member.eliminate_zeros()
+    diff = errors - baseline_errors
+    stats[:, SIZE] = np.asarray(member.sum(axis=0)).ravel()
+    stats[:, ERROR_SUM] = errors @ member
+    stats[:, ERROR_SQUARES] = (errors * errors) @ member
+    stats[:, DIFF_SUM] = diff @ member
+    stats[:, DIFF_SQUARES] = (diff * diff) @ member
+    stats[:, ERROR_MAX] = np.asarray(member.multiply(errors[:, None]).max(axis=0).todense()).ravel()
+    return stats
+
+
+def combine_stats(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Merge two batches' statistics of the same candidates: sums add, the max error is the max."""
+    merged = a + b
+    merged[:, ERROR_MAX] = np.maximum(a[:, ERROR_MAX], b[:, ERROR_MAX])
+    return merged
+
+
+def search_in_memory(codes: np.ndarray, errors: np.ndarray, domains: List[int], params: SliceLineParams,
+                     baseline_errors: np.ndarray = None) -> LatticeState:
+    """The whole search on arrays held in memory (tests, small data); Beam runs the same steps per level."""
+    offsets = np.concatenate([[0], np.cumsum(domains)[:-1]]).astype(np.int64)
+    n_columns = int(np.sum(domains))
+    feature_of = np.repeat(np.arange(len(domains)), domains)
+    baseline_errors = errors if baseline_errors is None else baseline_errors
+    totals = Totals(len(errors), float(np.sum(errors)))
+    state, candidates = empty_state(), basic_candidates(n_columns)
+    for _ in range(min(params.max_level, len(domains))):
+        if not len(candidates):
+            break
+        stats = evaluate_candidates(codes, offsets, n_columns, errors, baseline_errors, candidates)
+        state = advance(state, candidates, stats, totals, params)
+        candidates = next_candidates(state, feature_of, totals, params)
+    return state

@@ -1,0 +1,135 @@
+"""The Chicago taxi pipeline: the standard TFX chain on prepared taxi data, plus pluggable branches.
+
+    ImportExampleGen(train) -> StatisticsGen -> SchemaGen (inferred, for review)
+                                            -> EnvironmentExampleValidator(curated schema, TRAINING)
+                            -> Trainer(curated schema) -> Evaluator(vs latest blessed model) -> Pusher
+    ImportExampleGen(serving) -> StatisticsGen -> EnvironmentExampleValidator(curated schema, SERVING)
+    ImportExampleGen(feedback) -> StatisticsGen           (labelled 2015-2016 trips, for concept drift)
+
+The curated schema (schemas/taxi/schema.pbtxt) enters through ImportSchemaGen. Branches (DriftValidator,
+LabelConsistencyGen, SliceErrorAnalyzer) are functions `branch(nodes: TaxiNodes) -> list[component]`.
+"""
+import dataclasses
+import os
+from typing import Callable, List, Optional, Sequence
+
+import tensorflow_model_analysis as tfma
+from tfx import v1 as tfx
+from tfx.dsl.components.base.base_node import BaseNode
+
+from components.environment_validator.component import EnvironmentExampleValidator
+from pipelines import TAXI_SCHEMA
+from pipelines.taxi_data import LABEL
+
+TRAINER_MODULE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "taxi_trainer.py")
+ACCURACY_THRESHOLD = 0.6
+
+
+@dataclasses.dataclass
+class TaxiNodes:
+    """The standard components of the taxi pipeline, by role, for branches to connect to."""
+    train_gen: BaseNode
+    serving_gen: BaseNode
+    feedback_gen: BaseNode
+    train_stats: BaseNode
+    serving_stats: BaseNode
+    feedback_stats: BaseNode
+    inferred_schema: BaseNode
+    schema: BaseNode
+    train_validator: BaseNode
+    serving_validator: BaseNode
+    trainer: BaseNode
+    model_resolver: BaseNode
+    evaluator: BaseNode
+    pusher: BaseNode
+    serving_model_dir: str
+
+    def components(self) -> List[BaseNode]:
+        return [getattr(self, f.name) for f in dataclasses.fields(self) if isinstance(getattr(self, f.name), BaseNode)]
+
+
+def _example_gen(data_root: str, source: str, split: str, output_config=None) -> BaseNode:
+    return tfx.components.ImportExampleGen(
+        input_base=data_root,
+        input_config=tfx.proto.Input(splits=[tfx.proto.Input.Split(name=split, pattern=f"{source}/*")]),
+        output_config=output_config,
+    ).with_id(f"ImportExampleGen.{source}")
+
+
+def eval_config() -> tfma.EvalConfig:
+    """Overall binary accuracy must reach ACCURACY_THRESHOLD and not drop below the latest blessed model's.
+
+    The gate is on the overall slice only; the payment_type slices are reported, not gated.
+    """
+    accuracy_gate = tfma.PerSliceMetricThreshold(
+        slicing_specs=[tfma.SlicingSpec()],
+        threshold=tfma.MetricThreshold(
+            value_threshold=tfma.GenericValueThreshold(lower_bound={"value": ACCURACY_THRESHOLD}),
+            change_threshold=tfma.GenericChangeThreshold(
+                direction=tfma.MetricDirection.HIGHER_IS_BETTER, absolute={"value": -1e-3})))
+    return tfma.EvalConfig(
+        model_specs=[tfma.ModelSpec(label_key=LABEL, signature_name="serving_default")],
+        slicing_specs=[tfma.SlicingSpec(), tfma.SlicingSpec(feature_keys=["payment_type"])],
+        metrics_specs=[tfma.MetricsSpec(metrics=[
+            tfma.MetricConfig(class_name="ExampleCount"), tfma.MetricConfig(class_name="AUC"),
+            tfma.MetricConfig(class_name="BinaryAccuracy", per_slice_thresholds=[accuracy_gate])])])
+
+
+def create_nodes(data_root: str, serving_model_dir: str, schema_path: str = TAXI_SCHEMA,
+                 train_steps: int = 500, eval_steps: int = 50) -> TaxiNodes:
+    train_gen = _example_gen(data_root, "train", "train", tfx.proto.Output(split_config=tfx.proto.SplitConfig(
+        splits=[tfx.proto.SplitConfig.Split(name="train", hash_buckets=3),
+                tfx.proto.SplitConfig.Split(name="eval", hash_buckets=1)])))
+    serving_gen = _example_gen(data_root, "serving", "serving")
+    feedback_gen = _example_gen(data_root, "feedback", "feedback")
+    stats = {name: tfx.components.StatisticsGen(examples=gen.outputs["examples"]).with_id(f"StatisticsGen.{name}")
+             for name, gen in (("train", train_gen), ("serving", serving_gen), ("feedback", feedback_gen))}
+    inferred_schema = tfx.components.SchemaGen(statistics=stats["train"].outputs["statistics"])
+    schema = tfx.components.ImportSchemaGen(schema_file=schema_path)
+    validators = {env: EnvironmentExampleValidator(statistics=stats[name].outputs["statistics"],
+                                                   schema=schema.outputs["schema"], environment=env)
+                  .with_id(f"ExampleValidator.{name}")
+                  for name, env in (("train", "TRAINING"), ("serving", "SERVING"))}
+    trainer = tfx.components.Trainer(
+        module_file=TRAINER_MODULE, examples=train_gen.outputs["examples"], schema=schema.outputs["schema"],
+        train_args=tfx.proto.TrainArgs(num_steps=train_steps), eval_args=tfx.proto.EvalArgs(num_steps=eval_steps))
+    model_resolver = tfx.dsl.Resolver(
+        strategy_class=tfx.dsl.experimental.LatestBlessedModelStrategy,
+        model=tfx.dsl.Channel(type=tfx.types.standard_artifacts.Model),
+        model_blessing=tfx.dsl.Channel(type=tfx.types.standard_artifacts.ModelBlessing),
+    ).with_id("latest_blessed_model_resolver")
+    evaluator = tfx.components.Evaluator(
+        examples=train_gen.outputs["examples"], model=trainer.outputs["model"],
+        baseline_model=model_resolver.outputs["model"], eval_config=eval_config())
+    pusher = tfx.components.Pusher(
+        model=trainer.outputs["model"], model_blessing=evaluator.outputs["blessing"],
+        push_destination=tfx.proto.PushDestination(
+            filesystem=tfx.proto.PushDestination.Filesystem(base_directory=serving_model_dir)))
+    return TaxiNodes(train_gen=train_gen, serving_gen=serving_gen, feedback_gen=feedback_gen,
+                     train_stats=stats["train"], serving_stats=stats["serving"], feedback_stats=stats["feedback"],
+                     inferred_schema=inferred_schema, schema=schema, train_validator=validators["TRAINING"],
+                     serving_validator=validators["SERVING"], trainer=trainer, model_resolver=model_resolver,
+                     evaluator=evaluator, pusher=pusher, serving_model_dir=serving_model_dir)
+
+
+Branch = Callable[[TaxiNodes], Sequence[BaseNode]]
+
+
+def default_branches() -> List[Branch]:
+    """The tfx-dcai components wired into the taxi pipeline (each in its own pipelines/*_branch.py)."""
+    return []
+
+
+def create_pipeline(pipeline_name: str, pipeline_root: str, data_root: str, serving_model_dir: str,
+                    metadata_connection_config=None, beam_pipeline_args: Optional[List[str]] = None,
+                    enable_cache: bool = True, branches: Optional[Sequence[Branch]] = None,
+                    schema_path: str = TAXI_SCHEMA, train_steps: int = 500, eval_steps: int = 50) -> tfx.dsl.Pipeline:
+    """The taxi pipeline. `metadata_connection_config` None lets the runner choose (Kubeflow does)."""
+    nodes = create_nodes(data_root, serving_model_dir, schema_path, train_steps, eval_steps)
+    components = nodes.components()
+    for branch in default_branches() if branches is None else branches:
+        components.extend(branch(nodes))
+    return tfx.dsl.Pipeline(
+        pipeline_name=pipeline_name, pipeline_root=pipeline_root, components=components,
+        enable_cache=enable_cache, metadata_connection_config=metadata_connection_config,
+        beam_pipeline_args=beam_pipeline_args or [])

@@ -1,0 +1,155 @@
+"""Per-feature drift statistics: published worked examples and independent implementations (scipy, statsmodels)."""
+import math
+
+import numpy as np
+import pytest
+from scipy import stats
+from scipy.spatial import distance
+from statsmodels.stats.multitest import multipletests
+
+from components.drift_validator import distributions as dist
+from components.drift_validator.binned_measures import jensen_shannon, population_stability_index
+from components.drift_validator.categorical_drift import categorical_drift, chi_square, contingency_table
+from components.drift_validator.multiple_testing import benjamini_hochberg
+from components.drift_validator.numeric_drift import (PiecewiseLinearCdf, ks_p_value, ks_statistic,
+                                                      numeric_drift, wasserstein)
+from components.drift_validator.synthetic_statistics import categorical_feature, numeric_feature
+
+
+def _cdf(values):
+    return PiecewiseLinearCdf(dist.numeric_distribution(numeric_feature("x", values)).knots)
+
+
+SCENARIOS = [  # (name, baseline sampler, current sampler)
+    ("no shift", lambda r, n: r.normal(0, 1, n), lambda r, n: r.normal(0, 1, n)),
+    ("location 0.3 sd", lambda r, n: r.normal(0, 1, n), lambda r, n: r.normal(0.3, 1, n)),
+    ("scale x1.5", lambda r, n: r.normal(0, 1, n), lambda r, n: r.normal(0, 1.5, n)),
+    ("skewed, shifted", lambda r, n: r.lognormal(0, 1, n), lambda r, n: r.lognormal(0.2, 1, n)),
+    ("discrete", lambda r, n: r.poisson(3, n), lambda r, n: r.poisson(3.5, n)),
+]
+
+
+@pytest.mark.parametrize("name,make_a,make_b", SCENARIOS, ids=[s[0] for s in SCENARIOS])
+def test_ks_from_sketches_matches_scipy_ks_2samp_on_raw_samples(name, make_a, make_b):
+    rng = np.random.default_rng(7)
+    a, b = make_a(rng, 4000), make_b(rng, 3000)
+    ours = ks_statistic(_cdf(a), _cdf(b))
+    exact = stats.ks_2samp(a, b)
+    assert ours == pytest.approx(exact.statistic, abs=0.03), name
+    significant_ours = ks_p_value(ours, len(a), len(b)) < 0.01
+    assert significant_ours == (exact.pvalue < 0.01), (name, ours, exact)
+
+
+def test_ks_p_value_matches_scipy_asymptotic_mode_for_the_same_statistic():
+    rng = np.random.default_rng(1)
+    a, b = rng.normal(0, 1, 700), rng.normal(0.1, 1, 900)
+    exact = stats.ks_2samp(a, b, method="asymp")
+    assert ks_p_value(exact.statistic, 700, 900) == pytest.approx(exact.pvalue, rel=1e-9)
+
+
+def test_ks_p_value_reproduces_the_published_critical_value_1_358():
+    # Smirnov's table: for large samples, reject at 5% when D > 1.358 * sqrt((n+m)/(n m)).
+    n = m = 50_000
+    critical = 1.358 * math.sqrt((n + m) / (n * m))
+    assert ks_p_value(critical, n, m) == pytest.approx(0.05, abs=0.001)
+
+
+def test_sketch_error_is_subtracted_before_the_p_value():
+    assert ks_p_value(0.02, 100_000, 100_000, sketch_error=0.01) > ks_p_value(0.02, 100_000, 100_000)
+    assert ks_p_value(0.005, 100_000, 100_000, sketch_error=0.01) == 1.0
+
+
+def test_wasserstein_matches_scipy_on_raw_samples():
+    rng = np.random.default_rng(3)
+    a, b = rng.normal(0, 1, 5000), rng.normal(0.5, 1.2, 5000)
+    assert wasserstein(_cdf(a), _cdf(b)) == pytest.approx(stats.wasserstein_distance(a, b), rel=0.1)
+
+
+def test_identical_and_disjoint_point_masses():
+    same = _cdf(np.full(100, 3.0))
+    assert ks_statistic(same, same) == 0.0
+    assert wasserstein(same, same) == 0.0
+    other = _cdf(np.full(100, 5.0))
+    assert ks_statistic(same, other) == 1.0
+    assert wasserstein(same, other) == pytest.approx(2.0)
+
+
+def test_numeric_drift_scales_wasserstein_by_the_baseline_sd():
+    rng = np.random.default_rng(5)
+    a, b = rng.normal(0, 2, 20000), rng.normal(1.0, 2, 20000)
+    base = dist.numeric_distribution(numeric_feature("x", a))
+    cur = dist.numeric_distribution(numeric_feature("x", b))
+    result = numeric_drift(PiecewiseLinearCdf(base.knots), PiecewiseLinearCdf(cur.knots), base.n, cur.n,
+                           base.std, base.quantile_edges)
+    assert result.scaled_wasserstein == pytest.approx(0.5, abs=0.05)
+    assert result.p_value < 1e-10
+    assert result.psi > 0 and 0 < result.jsd < 1
+
+
+def test_nan_values_are_counted_apart():
+    values = np.concatenate([np.arange(90.0), np.full(10, np.nan)])
+    d = dist.numeric_distribution(numeric_feature("x", values))
+    assert d.num_nan == 10 and d.n == 90
+
+
+def test_jsd_matches_scipy_and_psi_matches_its_formula():
+    p, q = np.array([0.1, 0.4, 0.5]), np.array([0.3, 0.3, 0.4])
+    assert jensen_shannon(p, q) == pytest.approx(distance.jensenshannon(p, q, base=2) ** 2)
+    assert population_stability_index(p, q) == pytest.approx(
+        (0.2 * math.log(3)) + (-0.1 * math.log(0.75)) + (-0.1 * math.log(0.8)))
+
+
+def test_chi_square_hand_worked_2x2_example():
+    # Expected 15 in every cell: chi2 = 4 * 5^2 / 15 = 6.667 on 1 dof, p = 0.00982.
+    statistic, dof, p = chi_square(np.array([[10.0, 20.0], [20.0, 10.0]]))
+    assert statistic == pytest.approx(20 / 3)
+    assert dof == 1
+    assert p == pytest.approx(0.009823, abs=1e-5)
+
+
+def test_chi_square_matches_scipy_chi2_contingency():
+    rng = np.random.default_rng(11)
+    a = rng.choice(list("abcdefg"), 3000, p=[.3, .2, .15, .15, .1, .05, .05])
+    b = rng.choice(list("abcdefg"), 2000, p=[.25, .25, .15, .15, .1, .05, .05])
+    base = dist.categorical_distribution(categorical_feature("c", list(a)))
+    cur = dist.categorical_distribution(categorical_feature("c", list(b)))
+    result = categorical_drift(base.counts, base.n, cur.counts, cur.n)
+    _, table = contingency_table(base.counts, base.n, cur.counts, cur.n)
+    expected = stats.chi2_contingency(table, correction=False)
+    assert result.chi_square == pytest.approx(expected.statistic)
+    assert result.p_value == pytest.approx(expected.pvalue)
+    assert result.dof == expected.dof == 6
+
+
+def test_new_value_at_serving_lands_in_other_and_is_detected():
+    base = {"a": 500.0, "b": 500.0}
+    cur = {"a": 300.0, "b": 300.0, "new": 400.0}
+    result = categorical_drift(base, 1000, cur, 1000)
+    assert result.categories == ["a", "b", "__other__"]
+    assert result.current_shares[-1] == pytest.approx(0.4)
+    assert result.p_value < 1e-50
+    assert result.l_infinity == pytest.approx(0.4)
+
+
+def test_values_known_on_one_side_only_do_not_leak_into_a_false_zero():
+    # "c" is in the baseline list but was cut from the current top-k: it must go to "other" on both sides.
+    result = categorical_drift({"a": 400.0, "b": 400.0, "c": 200.0}, 1000, {"a": 400.0, "b": 400.0}, 1000)
+    assert "c" not in result.categories
+    assert result.p_value == pytest.approx(1.0)
+
+
+def test_benjamini_hochberg_published_example_and_statsmodels():
+    # Benjamini & Hochberg (1995), section 4: 15 p-values; at q = 0.05 the first four are rejected.
+    p = [0.0001, 0.0004, 0.0019, 0.0095, 0.0201, 0.0278, 0.0298, 0.0344, 0.0459, 0.3240, 0.4262,
+         0.5719, 0.6528, 0.7590, 1.000]
+    q = benjamini_hochberg(p)
+    assert sum(v <= 0.05 for v in q) == 4
+    reject, corrected, _, _ = multipletests(p, alpha=0.05, method="fdr_bh")
+    assert np.allclose(q, corrected)
+    shuffled = np.random.default_rng(0).permutation(p)
+    assert np.allclose(benjamini_hochberg(list(shuffled)), multipletests(shuffled, method="fdr_bh")[1])
+
+
+def test_benjamini_hochberg_skips_nan():
+    q = benjamini_hochberg([0.01, math.nan, 0.04])
+    assert math.isnan(q[1]) and q[0] == pytest.approx(0.02) and q[2] == pytest.approx(0.04)
