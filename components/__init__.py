@@ -13,6 +13,7 @@ _EXPORTS = {
     "DriftBlessing": "components.artifacts",
     "LabelConsistencyBlessing": "components.artifacts",
     "SliceBlessing": "components.artifacts",
+    "LabelConsistencyGen": "components.label_consistency.component",
 }
 
 __all__ = sorted(_EXPORTS)

@@ -33,10 +33,7 @@ def taxi_testdata_dir() -> str:
         import tfx  # imported here: tfx pulls TensorFlow
     except ImportError as exc:
         raise TaxiDataError("tfx is not installed: run `make demo` or `make venv` to create the environment") from exc
-    path = os.path.join(os.path.dirname(tfx.__file__), "components", "testdata", "csv_example_gen")
-    if not glob.glob(os.path.join(path, "Split-*", "*")):
-        raise TaxiDataError(f"the taxi test data is missing from the tfx package ({path}); reinstall tfx==1.16.0")
-    return path
+    return os.path.join(os.path.dirname(tfx.__file__), "components", "testdata", "csv_example_gen")
 
 
 def first_value(features: dict, name: str):
@@ -102,6 +99,9 @@ def prepare_taxi_data(output_root: str, fraction: float = 1.0, source_dir: str =
     """
     source_dir = source_dir or taxi_testdata_dir()
     inputs = sorted(glob.glob(os.path.join(source_dir, "Split-*", "*")))
+    if not inputs:
+        raise TaxiDataError(f"no taxi trips found under {source_dir}/Split-*/ (the tfx package's test data is "
+                            "missing); reinstall tfx==1.16.0 with `make venv`")
     request = {"manifest_version": MANIFEST_VERSION, "fraction": fraction,
                "inputs": [os.path.relpath(p, source_dir) for p in inputs]}
     manifest_path = os.path.join(output_root, "manifest.json")

@@ -11,7 +11,7 @@ LabelConsistencyGen, SliceErrorAnalyzer) are functions `branch(nodes: TaxiNodes)
 """
 import dataclasses
 import os
-from typing import Callable, List, Optional, Sequence
+from typing import Callable, Dict, List, Optional, Sequence
 
 import tensorflow_model_analysis as tfma
 from tfx import v1 as tfx
@@ -21,8 +21,9 @@ from components.environment_validator.component import EnvironmentExampleValidat
 from pipelines import TAXI_SCHEMA
 from pipelines.taxi_data import LABEL
 
-TRAINER_MODULE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "taxi_trainer.py")
+TRAINER_MODULE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "trainer", "taxi_trainer.py")
 ACCURACY_THRESHOLD = 0.6
+TRAINER_RUN_FN = "pipelines.trainer.taxi_trainer.run_fn"
 
 
 @dataclasses.dataclass
@@ -48,11 +49,13 @@ class TaxiNodes:
         return [getattr(self, f.name) for f in dataclasses.fields(self) if isinstance(getattr(self, f.name), BaseNode)]
 
 
-def _example_gen(data_root: str, source: str, split: str, output_config=None) -> BaseNode:
+def _example_gen(data_root: str, source: str, output_splits: Dict[str, int]) -> BaseNode:
+    """ImportExampleGen over `<data_root>/<source>/*`, hash-split into `output_splits` (name: buckets)."""
     return tfx.components.ImportExampleGen(
         input_base=data_root,
-        input_config=tfx.proto.Input(splits=[tfx.proto.Input.Split(name=split, pattern=f"{source}/*")]),
-        output_config=output_config,
+        input_config=tfx.proto.Input(splits=[tfx.proto.Input.Split(name=source, pattern=f"{source}/*")]),
+        output_config=tfx.proto.Output(split_config=tfx.proto.SplitConfig(splits=[
+            tfx.proto.SplitConfig.Split(name=name, hash_buckets=buckets) for name, buckets in output_splits.items()])),
     ).with_id(f"ImportExampleGen.{source}")
 
 
@@ -76,12 +79,13 @@ def eval_config() -> tfma.EvalConfig:
 
 
 def create_nodes(data_root: str, serving_model_dir: str, schema_path: str = TAXI_SCHEMA,
-                 train_steps: int = 500, eval_steps: int = 50) -> TaxiNodes:
-    train_gen = _example_gen(data_root, "train", "train", tfx.proto.Output(split_config=tfx.proto.SplitConfig(
-        splits=[tfx.proto.SplitConfig.Split(name="train", hash_buckets=3),
-                tfx.proto.SplitConfig.Split(name="eval", hash_buckets=1)])))
-    serving_gen = _example_gen(data_root, "serving", "serving")
-    feedback_gen = _example_gen(data_root, "feedback", "feedback")
+                 train_steps: int = 500, eval_steps: int = 50,
+                 trainer_module_file: Optional[str] = TRAINER_MODULE) -> TaxiNodes:
+    """The standard taxi components. `trainer_module_file` None: the Trainer runs the installed
+    `pipelines.trainer.taxi_trainer.run_fn` (as in the Kubeflow image) instead of packaging the module file."""
+    train_gen = _example_gen(data_root, "train", {"train": 3, "eval": 1})
+    serving_gen = _example_gen(data_root, "serving", {"serving": 1})
+    feedback_gen = _example_gen(data_root, "feedback", {"feedback": 1})
     stats = {name: tfx.components.StatisticsGen(examples=gen.outputs["examples"]).with_id(f"StatisticsGen.{name}")
              for name, gen in (("train", train_gen), ("serving", serving_gen), ("feedback", feedback_gen))}
     inferred_schema = tfx.components.SchemaGen(statistics=stats["train"].outputs["statistics"])
@@ -90,8 +94,10 @@ def create_nodes(data_root: str, serving_model_dir: str, schema_path: str = TAXI
                                                    schema=schema.outputs["schema"], environment=env)
                   .with_id(f"ExampleValidator.{name}")
                   for name, env in (("train", "TRAINING"), ("serving", "SERVING"))}
+    trainer_code = ({"module_file": trainer_module_file} if trainer_module_file
+                    else {"run_fn": TRAINER_RUN_FN})
     trainer = tfx.components.Trainer(
-        module_file=TRAINER_MODULE, examples=train_gen.outputs["examples"], schema=schema.outputs["schema"],
+        **trainer_code, examples=train_gen.outputs["examples"], schema=schema.outputs["schema"],
         train_args=tfx.proto.TrainArgs(num_steps=train_steps), eval_args=tfx.proto.EvalArgs(num_steps=eval_steps))
     model_resolver = tfx.dsl.Resolver(
         strategy_class=tfx.dsl.experimental.LatestBlessedModelStrategy,
@@ -123,9 +129,10 @@ def default_branches() -> List[Branch]:
 def create_pipeline(pipeline_name: str, pipeline_root: str, data_root: str, serving_model_dir: str,
                     metadata_connection_config=None, beam_pipeline_args: Optional[List[str]] = None,
                     enable_cache: bool = True, branches: Optional[Sequence[Branch]] = None,
-                    schema_path: str = TAXI_SCHEMA, train_steps: int = 500, eval_steps: int = 50) -> tfx.dsl.Pipeline:
+                    schema_path: str = TAXI_SCHEMA, train_steps: int = 500, eval_steps: int = 50,
+                    trainer_module_file: Optional[str] = TRAINER_MODULE) -> tfx.dsl.Pipeline:
     """The taxi pipeline. `metadata_connection_config` None lets the runner choose (Kubeflow does)."""
-    nodes = create_nodes(data_root, serving_model_dir, schema_path, train_steps, eval_steps)
+    nodes = create_nodes(data_root, serving_model_dir, schema_path, train_steps, eval_steps, trainer_module_file)
     components = nodes.components()
     for branch in default_branches() if branches is None else branches:
         components.extend(branch(nodes))

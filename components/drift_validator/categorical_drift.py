@@ -1,9 +1,10 @@
 """Chi-square drift test for a categorical feature from top-k counts plus an "other" bucket.
 
-Only values whose counts are known on BOTH sides (present in both rank histograms / top-k lists) get
-their own column; all the rest of each side's total goes into "other". Coarsening the table this way keeps
-the test valid (a new value at serving shows up as a larger "other" share). Columns whose expected count is
-below 5 are merged into "other" as well.
+Only values whose counts are known on BOTH sides get their own column: listed in both rank histograms /
+top-k lists, or listed on one side while the other side's list is complete (it lists every distinct value, so
+an absent value has count 0). All the rest of each side's total goes into "other". Coarsening the table this
+way keeps the test valid (a new value at serving shows up as a larger "other" share when the lists are cut).
+Columns whose expected count is below 5 are merged into "other" as well.
 """
 import dataclasses
 from typing import Dict, List
@@ -31,9 +32,17 @@ class CategoricalDrift:
 
 
 def contingency_table(baseline: Dict[str, float], n_baseline: float, current: Dict[str, float],
-                      n_current: float, top_k: int = 20):
-    """(categories, 2 x K counts): the top_k shared values by pooled count, then "other"."""
-    shared = sorted(set(baseline) & set(current), key=lambda v: (-(baseline[v] + current[v]), v))
+                      n_current: float, top_k: int = 20, baseline_complete: bool = False,
+                      current_complete: bool = False):
+    """(categories, 2 x K counts): the top_k values known on both sides by pooled count, then "other"."""
+    known = set(baseline) & set(current)
+    if current_complete:
+        known |= set(baseline)
+    if baseline_complete:
+        known |= set(current)
+    baseline = {v: baseline.get(v, 0.0) for v in known}
+    current = {v: current.get(v, 0.0) for v in known}
+    shared = sorted(known, key=lambda v: (-(baseline[v] + current[v]), v))
     total = n_baseline + n_current
     kept = []
     for value in shared[:top_k]:
@@ -61,8 +70,10 @@ def chi_square(table: np.ndarray):
 
 
 def categorical_drift(baseline: Dict[str, float], n_baseline: float, current: Dict[str, float],
-                      n_current: float, top_k: int = 20) -> CategoricalDrift:
-    categories, table = contingency_table(baseline, n_baseline, current, n_current, top_k)
+                      n_current: float, top_k: int = 20, baseline_complete: bool = False,
+                      current_complete: bool = False) -> CategoricalDrift:
+    categories, table = contingency_table(baseline, n_baseline, current, n_current, top_k, baseline_complete,
+                                          current_complete)
     statistic, dof, p_value = chi_square(table)
     shares = table / np.maximum(table.sum(axis=1, keepdims=True), 1e-300)
     p, q = shares[0], shares[1]

@@ -24,6 +24,7 @@ class NumericDistribution:
     mean: float
     std: float
     knots: List[Tuple[float, float]]    # (x, F(x)) points of the empirical CDF, sorted by x then F
+    quantile_knots: List[Tuple[float, float]]  # the knots of the quantiles histogram alone
     quantile_edges: List[float]         # bucket edges of the quantiles histogram (for binned PSI/JSD)
 
 
@@ -33,6 +34,7 @@ class CategoricalDistribution:
     num_missing: int
     unique: int
     counts: Dict[str, float]            # value -> count for the values TFDV kept (rank histogram or top-k)
+    complete: bool                      # the kept values are all the distinct values
 
 
 def feature_name(feature: statistics_pb2.FeatureNameStatistics) -> str:
@@ -86,16 +88,20 @@ def numeric_distribution(feature: statistics_pb2.FeatureNameStatistics) -> Numer
         lo, hi = (min(edges), max(edges)) if edges else (0.0, 0.0)
     hists = [h for h in (quantiles, standard) if h is not None]
     n = int(round(sum(b.sample_count for b in hists[0].buckets))) if hists else 0
-    num_nan = int(hists[0].num_nan) if hists else 0
-    knots = []
+    num_nan = int(max([h.num_nan for h in stats.histograms] + [0]))
+    knots, quantile_knots = [], []
     for hist in hists:
         total = sum(b.sample_count for b in hist.buckets) or 1.0
-        knots.extend((x, c / total) for x, c in _cdf_points(hist, lo, hi))
+        points = [(x, c / total) for x, c in _cdf_points(hist, lo, hi)]
+        knots.extend(points)
+        if hist is quantiles:
+            quantile_knots = points
     edges = sorted({_finite(b.low_value, lo, hi) for b in quantiles.buckets} |
                    {_finite(quantiles.buckets[-1].high_value, lo, hi)}) if quantiles else [lo, hi]
     return NumericDistribution(
         n=n, num_missing=int(stats.common_stats.num_missing), num_nan=num_nan,
-        mean=stats.mean, std=stats.std_dev, knots=sorted(knots), quantile_edges=edges)
+        mean=stats.mean, std=stats.std_dev, knots=sorted(knots),
+        quantile_knots=quantile_knots or sorted(knots), quantile_edges=edges)
 
 
 def categorical_distribution(feature: statistics_pb2.FeatureNameStatistics) -> CategoricalDistribution:
@@ -105,8 +111,9 @@ def categorical_distribution(feature: statistics_pb2.FeatureNameStatistics) -> C
         counts = {b.label: b.sample_count for b in stats.rank_histogram.buckets}
     else:
         counts = {v.value: v.frequency for v in stats.top_values}
-    return CategoricalDistribution(
-        n=n, num_missing=int(stats.common_stats.num_missing), unique=int(stats.unique), counts=counts)
+    complete = len(counts) >= stats.unique or sum(counts.values()) >= n - 0.5
+    return CategoricalDistribution(n=n, num_missing=int(stats.common_stats.num_missing), unique=int(stats.unique),
+                                   counts=counts, complete=complete)
 
 
 def dataset_features(stats: statistics_pb2.DatasetFeatureStatistics) -> Dict[str, statistics_pb2.FeatureNameStatistics]:

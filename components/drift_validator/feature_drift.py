@@ -2,16 +2,18 @@
 
 A feature drifts when its test's BH q-value is <= q AND its effect size reaches the minimum (scaled
 Wasserstein for numeric, L-infinity for categorical). Features that cannot be tested get a `status`
-(missing on one side, type change, all null) and are never silently passed: a feature present on one side
-only, or whose type changed, or that became all-null, counts as drifted.
+and are never silently passed: a feature present on one side only, or whose type changed, counts as drifted;
+a feature with values on one side only (all null on the other) gets a presence test (share of examples with a
+value, 2x2 chi-square, effect floor = the categorical one), so one stray value among thousands is not drift.
 """
 import math
 from typing import Iterable, List, Optional
 
+import numpy as np
 from tensorflow_metadata.proto.v0 import statistics_pb2
 
 from components.drift_validator import distributions as dist
-from components.drift_validator.categorical_drift import categorical_drift
+from components.drift_validator.categorical_drift import categorical_drift, chi_square
 from components.drift_validator.config import DriftConfig
 from components.drift_validator.multiple_testing import benjamini_hochberg
 from components.drift_validator.numeric_drift import PiecewiseLinearCdf, binned_shares, numeric_drift
@@ -19,8 +21,9 @@ from components.drift_validator.numeric_drift import PiecewiseLinearCdf, binned_
 TESTED = "tested"
 UNTESTABLE_STATUSES = {  # status -> drift verdict
     "missing_in_current": True, "missing_in_baseline": True, "type_changed": True,
-    "all_null_current": True, "all_null_baseline": True, "all_null": False, "unsupported_type": False,
+    "all_null": False, "unsupported_type": False,
 }
+PRESENCE_EFFECT_MEASURE = "presence_share_difference"
 
 
 def _entry(name, kind, n_baseline, n_current, status=TESTED, **fields):
@@ -31,20 +34,37 @@ def _entry(name, kind, n_baseline, n_current, status=TESTED, **fields):
     return entry
 
 
-def _numeric_entry(name, base_f, cur_f, config):
+def _presence_entry(name, kind, base, cur, examples):
+    """No usable value on one side: test the share of examples with a usable (non-null, non-NaN) value,
+    counting one value per example (univalent features), out of the dataset's example counts."""
+    def counts(d, n_examples):
+        present = min(d.n, n_examples)
+        return [present, n_examples - present]
+    table = np.array([counts(base, examples[0]), counts(cur, examples[1])], dtype=float)
+    if base.n == cur.n == 0 or (table.sum(axis=1) == 0).any():
+        return _entry(name, kind, base.n, cur.n, "all_null")
+    statistic, _, p_value = chi_square(table)
+    shares = table[:, 0] / table.sum(axis=1)
+    return _entry(name, kind, base.n, cur.n, "all_null_current" if cur.n == 0 else "all_null_baseline",
+                  test="presence", statistic=statistic, p_value=p_value,
+                  effect_size=float(abs(shares[0] - shares[1])), effect_size_measure=PRESENCE_EFFECT_MEASURE,
+                  measures={"present_share_baseline": float(shares[0]), "present_share_current": float(shares[1])})
+
+
+def _numeric_entry(name, base_f, cur_f, config, examples):
     base, cur = dist.numeric_distribution(base_f), dist.numeric_distribution(cur_f)
     if base.n == 0 or cur.n == 0:
-        status = "all_null" if base.n == cur.n == 0 else ("all_null_current" if cur.n == 0 else "all_null_baseline")
-        return _entry(name, dist.NUMERIC, base.n, cur.n, status)
+        return _presence_entry(name, dist.NUMERIC, base, cur, examples)
     base_cdf, cur_cdf = PiecewiseLinearCdf(base.knots), PiecewiseLinearCdf(cur.knots)
     scale = base.std if base.std > 0 else cur.std
-    result = numeric_drift(base_cdf, cur_cdf, base.n, cur.n, scale, base.quantile_edges, config.sketch_error)
+    result = numeric_drift(base.knots, cur.knots, base.quantile_knots, cur.quantile_knots, base.n, cur.n, scale,
+                           base.quantile_edges, config.sketch_error)
     edges = base.quantile_edges
     labels = [f"<={edges[0]:.4g}"] + [f"{a:.4g}..{b:.4g}" for a, b in zip(edges[:-1], edges[1:])] + [f">{edges[-1]:.4g}"]
     return _entry(
         name, dist.NUMERIC, base.n, cur.n, test="ks", statistic=result.ks_statistic, p_value=result.p_value,
         effect_size=result.scaled_wasserstein, effect_size_measure="scaled_wasserstein",
-        measures={"wasserstein": result.wasserstein, "scaled_wasserstein": result.scaled_wasserstein,
+        measures={"ks_lower_bound": result.ks_lower_bound, "wasserstein": result.wasserstein, "scaled_wasserstein": result.scaled_wasserstein,
                   "psi": result.psi, "jsd": result.jsd, "mean_baseline": base.mean, "mean_current": cur.mean,
                   "missing_baseline": base.num_missing, "missing_current": cur.num_missing,
                   "nan_baseline": base.num_nan, "nan_current": cur.num_nan},
@@ -52,12 +72,11 @@ def _numeric_entry(name, base_f, cur_f, config):
                       "current": binned_shares(cur_cdf, edges).tolist()})
 
 
-def _categorical_entry(name, base_f, cur_f, config):
+def _categorical_entry(name, base_f, cur_f, config, examples):
     base, cur = dist.categorical_distribution(base_f), dist.categorical_distribution(cur_f)
     if base.n == 0 or cur.n == 0:
-        status = "all_null" if base.n == cur.n == 0 else ("all_null_current" if cur.n == 0 else "all_null_baseline")
-        return _entry(name, dist.CATEGORICAL, base.n, cur.n, status)
-    result = categorical_drift(base.counts, base.n, cur.counts, cur.n, config.top_k)
+        return _presence_entry(name, dist.CATEGORICAL, base, cur, examples)
+    result = categorical_drift(base.counts, base.n, cur.counts, cur.n, config.top_k, base.complete, cur.complete)
     return _entry(
         name, dist.CATEGORICAL, base.n, cur.n, test="chi_square", statistic=result.chi_square,
         p_value=result.p_value, effect_size=result.l_infinity, effect_size_measure="l_infinity",
@@ -68,7 +87,7 @@ def _categorical_entry(name, base_f, cur_f, config):
                       "current": result.current_shares})
 
 
-def _compare_one(name, base_f, cur_f, config):
+def _compare_one(name, base_f, cur_f, config, examples):
     if base_f is None or cur_f is None:
         kind = dist.feature_kind(base_f or cur_f)
         return _entry(name, kind, None, None, "missing_in_current" if cur_f is None else "missing_in_baseline")
@@ -77,29 +96,32 @@ def _compare_one(name, base_f, cur_f, config):
         return _entry(name, cur_kind, None, None, "type_changed",
                       measures={"type_baseline": base_kind, "type_current": cur_kind})
     if base_kind == dist.NUMERIC:
-        return _numeric_entry(name, base_f, cur_f, config)
+        return _numeric_entry(name, base_f, cur_f, config, examples)
     if base_kind == dist.CATEGORICAL:
-        return _categorical_entry(name, base_f, cur_f, config)
+        return _categorical_entry(name, base_f, cur_f, config, examples)
     return _entry(name, None, None, None, "unsupported_type")
 
 
 def compare_statistics(baseline: statistics_pb2.DatasetFeatureStatistics,
                        current: statistics_pb2.DatasetFeatureStatistics, config: DriftConfig,
                        features: Optional[Iterable[str]] = None) -> List[dict]:
-    """One entry per feature (sorted by name); `features` restricts the comparison (e.g. to a schema env)."""
+    """One entry per feature (sorted by name); `features` restricts the comparison (e.g. to a schema env).
+    The label and prediction columns of the config are left out."""
     base_by_name, cur_by_name = dist.dataset_features(baseline), dist.dataset_features(current)
     names = set(base_by_name) | set(cur_by_name)
     if features is not None:
         names &= set(features)
-    entries = [_compare_one(n, base_by_name.get(n), cur_by_name.get(n), config)
-               for n in sorted(names) if not config.skipped(n)]
+    examples = (int(baseline.num_examples), int(current.num_examples))
+    excluded = {config.label_key, config.prediction_key}  # concept-drift quantities, not covariates
+    entries = [_compare_one(n, base_by_name.get(n), cur_by_name.get(n), config, examples)
+               for n in sorted(names) if not config.skipped(n) and n not in excluded]
     for entry, q_value in zip(entries, benjamini_hochberg([_p(e) for e in entries])):
-        if entry["status"] == TESTED:
-            entry["q_value"] = q_value
-            entry["drift"] = bool(q_value <= config.q and
-                                  entry["effect_size"] >= config.min_effect(entry["name"], entry["type"]))
-        else:
+        if entry["test"] is None:
             entry["drift"] = UNTESTABLE_STATUSES[entry["status"]]
+            continue
+        entry["q_value"] = q_value
+        kind = "categorical" if entry["test"] == "presence" else entry["type"]
+        entry["drift"] = bool(q_value <= config.q and entry["effect_size"] >= config.min_effect(entry["name"], kind))
     return entries
 
 

@@ -1,8 +1,14 @@
-"""Two-sample drift measures for numeric features from piecewise-linear CDFs (no raw rows).
+"""Two-sample drift measures for numeric features from histogram knots (no raw rows).
 
-A CDF is given by knots (x, F(x)) taken at histogram bucket edges; between knots values are assumed
-uniform (linear CDF); several knots at one x encode a point mass (a jump). All measures are exact for
-these piecewise-linear CDFs.
+A side is described by knots (x, F) at histogram bucket edges: F is the share of values below x (plus
+part of any point mass at x). Two readings of the knots are used:
+- an estimate: the CDF is linear between knots (values uniform inside a bucket); it gives the reported KS
+  statistic, the Wasserstein distance and the binned PSI/JSD;
+- a guaranteed band: between two knots the true CDF can be anywhere between their F values. The KS test's
+  p-value uses the smallest KS distance consistent with both bands (a lower bound of the true statistic),
+  so coarse buckets or point masses (discrete features) can never create significance by themselves.
+The effect size is a robust scaled Wasserstein distance between the quantile functions on the central
+80% of the mass (deciles 0.1..0.9), so one extreme value stretching the last bucket does not count.
 """
 import dataclasses
 import math
@@ -64,6 +70,7 @@ class PiecewiseLinearCdf:
 @dataclasses.dataclass
 class NumericDrift:
     ks_statistic: float
+    ks_lower_bound: float
     p_value: float
     wasserstein: float
     scaled_wasserstein: float
@@ -77,6 +84,57 @@ def ks_statistic(a: PiecewiseLinearCdf, b: PiecewiseLinearCdf) -> float:
     right = np.abs(a.right(grid) - b.right(grid))
     left = np.abs(a.left(grid) - b.left(grid))
     return float(max(right.max(), left.max()))
+
+
+def _band(knots: Sequence[Tuple[float, float]], grid: np.ndarray):
+    """Bounds at each grid x: (lower of P(X<=x), upper of P(X<=x), lower of P(X<x), upper of P(X<x))."""
+    xs = np.array([k[0] for k in knots], dtype=float)
+    fs = np.array([k[1] for k in knots], dtype=float)
+    order = np.argsort(xs, kind="stable")
+    xs, fs = xs[order], fs[order]
+    running_max = np.maximum.accumulate(fs)
+    running_min = np.minimum.accumulate(fs[::-1])[::-1]
+
+    def lower(count):  # max F over the first `count` knots
+        return np.where(count > 0, running_max[np.maximum(count - 1, 0)], 0.0)
+
+    def upper(start):  # min F over knots from index `start` on
+        return np.where(start < len(xs), running_min[np.minimum(start, len(xs) - 1)], 1.0)
+    at_or_below = np.searchsorted(xs, grid, side="right")
+    below = np.searchsorted(xs, grid, side="left")
+    return lower(at_or_below), upper(at_or_below), lower(below), upper(below)
+
+
+def ks_lower_bound(knots_a, knots_b) -> float:
+    """The smallest sup|Fa - Fb| any pair of CDFs inside the two knot bands can have."""
+    grid = np.union1d([k[0] for k in knots_a], [k[0] for k in knots_b])
+    la, ua, lla, ula = _band(knots_a, grid)
+    lb, ub, llb, ulb = _band(knots_b, grid)
+    gaps = np.concatenate([la - ub, lb - ua, lla - ulb, llb - ula])
+    return float(max(0.0, gaps.max()))
+
+
+def quantile_points(knots: Sequence[Tuple[float, float]]) -> Tuple[np.ndarray, np.ndarray]:
+    """(u, Q(u)) from the knots of the quantiles histogram: u = share below, Q = edge."""
+    xs = np.array([k[0] for k in knots], dtype=float)
+    us = np.maximum.accumulate(np.array([k[1] for k in knots], dtype=float))
+    return us, xs
+
+
+def robust_scale(us: np.ndarray, qs: np.ndarray, fallback: float) -> float:
+    """Normal-consistent sd from the 10%-90% quantile range (2.5631 sd for a normal); `fallback` if zero."""
+    spread = (np.interp(0.9, us, qs) - np.interp(0.1, us, qs)) / 2.5631
+    return float(spread) if spread > 0 else fallback
+
+
+def central_wasserstein(quantiles_a, quantiles_b, lo: float = 0.1, hi: float = 0.9) -> float:
+    """Mean |Qa(u) - Qb(u)| over u in [lo, hi], both quantile functions linear between known points."""
+    (ua, qa), (ub, qb) = quantiles_a, quantiles_b
+    grid = np.union1d(np.union1d(ua, ub), [lo, hi])
+    grid = grid[(grid >= lo) & (grid <= hi)]
+    diff = np.interp(grid, ua, qa) - np.interp(grid, ub, qb)
+    total = sum(_abs_linear_integral(diff[i], diff[i + 1], grid[i + 1] - grid[i]) for i in range(len(grid) - 1))
+    return float(total / (hi - lo))
 
 
 def ks_p_value(statistic: float, n_a: int, n_b: int, sketch_error: float = 0.0) -> float:
@@ -114,15 +172,20 @@ def binned_shares(cdf: PiecewiseLinearCdf, edges: Sequence[float]) -> np.ndarray
     return np.diff(np.concatenate([[0.0], at_edges, [1.0]]))
 
 
-def numeric_drift(baseline: PiecewiseLinearCdf, current: PiecewiseLinearCdf, n_baseline: int,
-                  n_current: int, scale: float, bin_edges: List[float],
+def numeric_drift(baseline_knots, current_knots, baseline_quantile_knots, current_quantile_knots,
+                  n_baseline: int, n_current: int, fallback_scale: float, bin_edges: List[float],
                   sketch_error: float = 0.0) -> NumericDrift:
-    """All numeric measures; `scale` (the baseline standard deviation) scales the Wasserstein distance."""
-    d = ks_statistic(baseline, current)
-    w = wasserstein(baseline, current)
+    """All numeric measures. `*_knots`: all histogram knots; `*_quantile_knots`: the quantiles histogram's;
+    `fallback_scale` (e.g. the baseline sd) scales the distance when the decile range is zero."""
+    baseline, current = PiecewiseLinearCdf(baseline_knots), PiecewiseLinearCdf(current_knots)
+    bound = ks_lower_bound(baseline_knots, current_knots)
+    qa, qb = quantile_points(baseline_quantile_knots), quantile_points(current_quantile_knots)
+    central = central_wasserstein(qa, qb)
+    scale = robust_scale(*qa, fallback=fallback_scale)
+    scaled = central / scale if scale > 0 else (0.0 if central == 0 else math.inf)
     p = binned_shares(baseline, bin_edges)
     q = binned_shares(current, bin_edges)
-    scaled = w / scale if scale > 0 else (0.0 if w == 0 else math.inf)
-    return NumericDrift(ks_statistic=d, p_value=ks_p_value(d, n_baseline, n_current, sketch_error),
-                        wasserstein=w, scaled_wasserstein=scaled,
+    return NumericDrift(ks_statistic=ks_statistic(baseline, current), ks_lower_bound=bound,
+                        p_value=ks_p_value(bound, n_baseline, n_current, sketch_error),
+                        wasserstein=wasserstein(baseline, current), scaled_wasserstein=scaled,
                         psi=population_stability_index(p, q), jsd=jensen_shannon(p, q))

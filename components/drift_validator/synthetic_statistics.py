@@ -5,11 +5,13 @@ import numpy as np
 from tensorflow_metadata.proto.v0 import statistics_pb2
 
 
-def numeric_feature(name, values, buckets=10):
+def numeric_feature(name, values, buckets=10, missing=0):
+    """`values` may hold NaN; `missing` counts examples without the feature (TFDV's num_missing)."""
     values = np.asarray(values, dtype=float)
     finite = values[~np.isnan(values)]
     feature = statistics_pb2.FeatureNameStatistics(name=name, type=statistics_pb2.FeatureNameStatistics.FLOAT)
     s = feature.num_stats
+    s.common_stats.num_missing = missing
     s.common_stats.num_non_missing = len(values)
     s.common_stats.tot_num_values = len(values)
     if len(finite) == 0:  # all-NaN: TFDV keeps only the NaN count

@@ -17,29 +17,81 @@ def _is_missing(value) -> bool:
 
 def krippendorff_alpha(reliability_data, level: str = "nominal") -> float:
     """Alpha of an annotators x units table (lists or array); None or NaN marks a missing label."""
+    numeric = _as_float_matrix(reliability_data)
+    if numeric is not None:
+        codes, values = _value_codes(numeric)
+        return _alpha_from_code_table(codes, values, level)
     rows = [list(r) for r in reliability_data]
     if len({len(r) for r in rows}) > 1:
         raise BadInputError("reliability_data: every annotator row needs one entry per unit")
     flat = [(u, v) for r in rows for u, v in enumerate(r) if not _is_missing(v)]
     if not flat:
         raise BadInputError("reliability_data holds no labels")
-    units = np.array([u for u, _ in flat])
     values = sorted({v for _, v in flat}, key=agreement.sort_key)
     index = {v: i for i, v in enumerate(values)}
-    codes = np.array([index[v] for _, v in flat])
-    return alpha_from_codes(units, codes, values, level)
+    return alpha_from_codes(np.array([u for u, _ in flat]), np.array([index[v] for _, v in flat]), values, level)
+
+
+def _as_float_matrix(data):
+    """The table as a float array (NaN = missing) when every entry is a number or missing, else None."""
+    if isinstance(data, np.ndarray) and data.dtype.kind in "fiu":
+        return data.astype(float, copy=False)
+    try:
+        return np.array([[np.nan if v is None else v for v in row] for row in data], dtype=float)
+    except (TypeError, ValueError):
+        return None
 
 
 def alpha_from_codes(units: np.ndarray, codes: np.ndarray, values: list, level: str) -> float:
-    """Vectorised alpha from parallel arrays of unit index and value code (one entry per label)."""
+    """Alpha from parallel arrays of unit index and value code (one entry per label)."""
     k = len(values)
     n_units = int(units.max()) + 1
     counts = np.bincount(units * k + codes, minlength=n_units * k).reshape(n_units, k).astype(float)
+    return _alpha_from_counts(counts, values, level)
+
+
+def _value_codes(table: np.ndarray) -> tuple:
+    """(codes table with -1 for missing, sorted values); small integer ranges skip the sort."""
+    finite = ~np.isnan(table)
+    if not finite.any():
+        raise BadInputError("reliability_data holds no labels")
+    present = table[finite]
+    low, high = present.min(), present.max()
+    if high - low <= 4 * present.size and np.all(present == np.round(present)):
+        codes = np.where(finite, table - low, -1).astype(np.int64)
+        return codes, (np.arange(int(high - low) + 1) + low).tolist()
+    values, inverse = np.unique(present, return_inverse=True)
+    codes = np.full(table.shape, -1, dtype=np.int64)
+    codes[finite] = inverse
+    return codes, values.tolist()
+
+
+def _alpha_from_code_table(codes: np.ndarray, values: list, level: str) -> float:
+    n_coders, n_units = codes.shape
+    k = len(values)
+    slot = np.where(codes >= 0, np.arange(n_units) * k + codes, n_units * k)  # missing -> overflow bin
+    counts = np.bincount(slot.ravel(), minlength=n_units * k + 1)[:-1].reshape(n_units, k)
+    if (n_coders + 1) ** k <= 1 << 20:  # few possible unit profiles: count units per profile, not per unit
+        radix = (n_coders + 1) ** np.arange(k)
+        profile_counts = np.bincount(counts @ radix)
+        profiles = np.flatnonzero(profile_counts)
+        table = (profiles[:, None] // radix) % (n_coders + 1)
+        return _alpha_from_counts(table.astype(float), values, level, profile_counts[profiles].astype(float))
+    return _alpha_from_counts(counts.astype(float), values, level)
+
+
+def _alpha_from_counts(counts: np.ndarray, values: list, level: str, multiplicity=None) -> float:
+    """Alpha from a units x values table of label counts (coincidences C' W C - diag(W C)); `multiplicity`
+    says how many units share each row (default one)."""
     m = counts.sum(axis=1)
     weight = np.where(m >= 2, 1.0 / np.maximum(m - 1.0, 1.0), 0.0)
+    if multiplicity is not None:
+        weight = weight * multiplicity
     weighted = counts * weight[:, None]
     o = weighted.T @ counts - np.diag(weighted.sum(axis=0))
-    return agreement.alpha_from_coincidence(o, values, level)
+    observed = o.sum(axis=1) > 0
+    values = [v for v, keep in zip(values, observed) if keep]
+    return agreement.alpha_from_coincidence(o[np.ix_(observed, observed)], values, level)
 
 
 def fleiss_kappa(table) -> float:

@@ -11,8 +11,10 @@ from components.label_consistency.agreement import sort_key
 from components.label_consistency.config import LabelConsistencyConfig
 from components.label_consistency.consensus import consensus_row
 from components.label_consistency.dawid_skene import fit_dawid_skene, response_counts
-from components.label_consistency.items import BadInputError, assemble_item, normalize_label
+from components.label_consistency.boxes import BoxAccumulator, match_boxes, parse_box
+from components.label_consistency.items import BadInputError, InvalidLabel, assemble_item, normalize_label
 from components.label_consistency.report import build_report
+from components.label_consistency.transcripts import TranscriptAccumulator, normalise
 
 MISSING_ITEM = "\x00missing item id"
 
@@ -36,9 +38,24 @@ def rows_from_record_batch(batch, config: LabelConsistencyConfig, source: str = 
     for i in range(batch.num_rows):
         item = _scalar(data[config.item_column][i])
         annotator = _scalar(data[config.annotator_column][i])
-        label = normalize_label(data[config.label_column][i], config.level, config.label_column)
+        label = _label(data[config.label_column][i], config)
+        if config.kind == "text" and isinstance(label, str) and not label.strip():
+            label = None  # an empty transcript is a missing label
         features = {n: _scalar(data[n][i]) for n in feature_names}
         yield (MISSING_ITEM if item is None else str(item)), (annotator, label, features)
+
+
+def _label(value, config):
+    if config.kind != "bbox":
+        return normalize_label(value, config.level, config.label_column)
+    if value is None or value == [] or value == "":
+        return None
+    if isinstance(value, bytes) or (isinstance(value, list) and len(value) == 1):
+        value = normalize_label(value, "nominal", config.label_column)
+    try:
+        return parse_box(value, config.label_column)
+    except BadInputError:
+        return InvalidLabel("malformed_box")
 
 
 def assemble(keyed, config: LabelConsistencyConfig):
@@ -51,7 +68,7 @@ def assemble(keyed, config: LabelConsistencyConfig):
         return {"item": None, "labels": {}, "flags": [], "dropped": dropped, "features": {}, "n_rows": len(rows)}
     with_annotator = [(a, label) for a, label, _ in rows if a is not None]
     dropped["missing_annotator"] = len(rows) - len(with_annotator)
-    labels, flags, more = assemble_item(with_annotator, config.label_domain)
+    labels, flags, more = assemble_item(with_annotator, config.label_domain, multiple=config.kind == "bbox")
     dropped.update(more)
     features = dict(rows[0][2])
     if any(r[2] != features for r in rows[1:]):
@@ -63,9 +80,17 @@ def assemble(keyed, config: LabelConsistencyConfig):
 
 
 class AgreementCombineFn(beam.CombineFn):
-    """Items -> AgreementAccumulator (coincidence profiles, pair tables, confusions): fully combinable."""
+    """Items -> AgreementAccumulator (class labels) or TranscriptAccumulator (text): fully combinable."""
+
+    def __init__(self, config: LabelConsistencyConfig):
+        super().__init__()
+        self._config = config
 
     def create_accumulator(self):
+        if self._config.kind == "text":
+            return TranscriptAccumulator(self._config.text_normalisation)
+        if self._config.kind == "bbox":
+            return BoxAccumulator(self._config.match_iou)
         return AgreementAccumulator()
 
     def add_input(self, acc, item):
@@ -118,22 +143,37 @@ def _fit_model(sample):
 
 
 def _consensus(item, model, config):
-    row = consensus_row(item["item"], item["labels"], item["flags"], model, config.min_confidence)
+    text_rules = config.text_normalisation if config.kind == "text" else None
+    match_iou = config.match_iou if config.kind == "bbox" else None
+    row = consensus_row(item["item"], item["labels"], item["flags"], model, config.min_confidence, text_rules,
+                        match_iou)
     row["features"] = item["features"]
     return row
 
 
-def _agreement_with_consensus(row, labels):
+def _agrees(label, consensus_label, config) -> bool:
+    """Whether one annotator's label equals the consensus (texts after normalisation, boxes all matched)."""
+    if config.kind == "text":
+        return normalise(label, config.text_normalisation) == consensus_label
+    if config.kind == "bbox":
+        m = match_boxes(label, [parse_box(b) for b in consensus_label.split(";") if b], config.match_iou)
+        return not (m["missed"] or m["extra"] or m["class_swaps"])
+    return label == consensus_label
+
+
+def _agreement_with_consensus(row, labels, config):
     for annotator, label in labels.items():
-        yield annotator, (int(label == row["label"]), 1)
+        yield annotator, (int(_agrees(label, row["label"], config)), 1)
 
 
 class ComputeLabelConsistency(beam.PTransform):
     """Record batches of annotation rows -> {"report": one report dict, "consensus": one row per item}."""
 
     def __init__(self, config: LabelConsistencyConfig, previous_report: dict = None, source: str = "annotations",
-                 consensus_location: str = ""):
+                 consensus_location: str = "", examples_diagnostics=None):
+        """`examples_diagnostics`: optional PCollection with the one dict of DiagnoseExamples."""
         super().__init__()
+        self._diagnostics = examples_diagnostics
         self._config = config
         self._previous = previous_report
         self._source = source
@@ -147,7 +187,7 @@ class ComputeLabelConsistency(beam.PTransform):
                  | "Assemble" >> beam.Map(assemble, config))
         real_items = items | "KnownItems" >> beam.Filter(lambda it: it["item"] is not None)
         labelled = real_items | "Labelled" >> beam.Filter(lambda it: bool(it["labels"]))
-        stats = labelled | "Agreement" >> beam.CombineGlobally(AgreementCombineFn())
+        stats = labelled | "Agreement" >> beam.CombineGlobally(AgreementCombineFn(config))
         accounting = items | "RowAccounting" >> beam.CombineGlobally(RowAccountingCombineFn())
         if config.consensus == "dawid_skene":
             model = (labelled
@@ -160,7 +200,7 @@ class ComputeLabelConsistency(beam.PTransform):
         consensus = real_items | "Consensus" >> beam.Map(
             lambda it, m: (_consensus(it, m, config), it["labels"]), model_side)
         per_annotator = (consensus
-                         | "VsConsensus" >> beam.FlatMap(lambda pair: _agreement_with_consensus(*pair))
+                         | "VsConsensus" >> beam.FlatMap(lambda pair: _agreement_with_consensus(*pair, config))
                          | "SumPerAnnotator" >> beam.CombinePerKey(
                              lambda pairs: tuple(map(sum, zip(*pairs))) if pairs else (0, 0))
                          | "AnnotatorDict" >> beam.combiners.ToDict())
@@ -175,5 +215,6 @@ class ComputeLabelConsistency(beam.PTransform):
         report = stats | "Report" >> beam.Map(
             build_report, config, beam.pvalue.AsSingleton(accounting), beam.pvalue.AsSingleton(shown),
             beam.pvalue.AsSingleton(per_annotator), model_side, self._previous,
-            beam.pvalue.AsSingleton(flag_counts), self._consensus_location)
+            beam.pvalue.AsSingleton(flag_counts), self._consensus_location,
+            beam.pvalue.AsSingleton(self._diagnostics) if self._diagnostics is not None else None)
         return {"report": report, "consensus": rows}

@@ -2,7 +2,8 @@
 
 Inputs: `annotations` (Examples in long format: one row per (item, annotator, label), optionally with the
 item's features); optional `previous_report` (the LabelConsistencyReport of an earlier run, e.g. from a
-Resolver over MLMD) for the before/after comparison of the revision loop.
+Resolver over MLMD) for the before/after comparison of the revision loop; optional `examples`
+(single-labelled Examples) for X->y conflicts and confident learning.
 Outputs: `report` (LabelConsistencyReport), `consensus_examples` (Examples, gzipped tf.Example TFRecords, one
 row per item with a consensus label), `blessing` (LabelConsistencyBlessing: 1 consistent, 0 not).
 """
@@ -39,10 +40,14 @@ class LabelConsistencyGenSpec(ComponentSpec):
         "n_bootstrap": ExecutionParameter(type=int),
         "min_confidence": ExecutionParameter(type=float),
         "consensus_splits": ExecutionParameter(type=str),              # JSON {split: hash buckets}
+        "example_label_column": ExecutionParameter(type=str, optional=True),
+        "example_id_column": ExecutionParameter(type=str, optional=True),
+        "example_features": ExecutionParameter(type=str, optional=True),  # JSON list
     }
     INPUTS = {
         "annotations": ChannelParameter(type=standard_artifacts.Examples),
         "previous_report": ChannelParameter(type=LabelConsistencyReport, optional=True),
+        "examples": ChannelParameter(type=standard_artifacts.Examples, optional=True),
     }
     OUTPUTS = {
         "report": ChannelParameter(type=LabelConsistencyReport),
@@ -61,11 +66,16 @@ class LabelConsistencyGen(base_beam_component.BaseBeamComponent):
                  thresholds: Thresholds = Thresholds(), label_domain: Optional[Sequence] = None,
                  instructions_version: str = "", n_bootstrap: int = 1000, min_confidence: float = 0.0,
                  consensus_splits: Optional[dict] = None,
-                 previous_report: Optional[types.BaseChannel] = None):
+                 previous_report: Optional[types.BaseChannel] = None,
+                 examples: Optional[types.BaseChannel] = None, example_label_column: Optional[str] = None,
+                 example_id_column: Optional[str] = None, example_features: Optional[Sequence[str]] = None):
         LabelConsistencyConfig(item_column, annotator_column, label_column, level, kind, consensus, thresholds,
                                weights)  # fail at pipeline construction on bad parameters
         spec = LabelConsistencyGenSpec(
-            annotations=annotations, previous_report=previous_report, item_column=item_column,
+            annotations=annotations, previous_report=previous_report, examples=examples,
+            example_label_column=example_label_column, example_id_column=example_id_column,
+            example_features=json.dumps(list(example_features)) if example_features is not None else None,
+            item_column=item_column,
             annotator_column=annotator_column, label_column=label_column, level=level, kind=kind,
             consensus=consensus, weights=weights, min_alpha=thresholds.min_alpha,
             min_class_agreement=thresholds.min_class_agreement, min_class_kappa=thresholds.min_class_kappa,

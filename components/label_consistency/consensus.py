@@ -2,6 +2,8 @@
 from collections import Counter
 
 from components.label_consistency.agreement import sort_key
+from components.label_consistency.boxes import consensus_boxes, format_boxes
+from components.label_consistency.transcripts import medoid_transcript
 
 METHODS = ("majority", "dawid_skene")
 
@@ -14,13 +16,22 @@ def majority_vote(labels: dict) -> tuple:
     return winners[0], top / sum(votes.values()), len(winners) > 1
 
 
-def consensus_row(item_id, labels: dict, flags: list, model=None, min_confidence: float = 0.0) -> dict:
-    """One consensus row: item, label, confidence, n_labels, flags (sorted, ';'-joined in files)."""
+def consensus_row(item_id, labels: dict, flags: list, model=None, min_confidence: float = 0.0,
+                  text_rules=None, match_iou: float = None) -> dict:
+    """One consensus row: item, label, confidence, n_labels, flags (sorted, ';'-joined in files).
+
+    `text_rules` (normalisation rules) switches to transcripts: the medoid transcript wins; `match_iou`
+    switches to boxes: the boxes of the annotator who matches the others best win."""
     flags = list(flags)
     if not labels:
         return {"item": item_id, "label": None, "confidence": 0.0, "n_labels": 0,
                 "flags": sorted(set(flags + ["no_valid_label"]))}
-    if model is None:
+    if text_rules is not None:
+        label, confidence = medoid_transcript(labels, text_rules)
+    elif match_iou is not None:
+        boxes, confidence = consensus_boxes(labels, match_iou)
+        label = format_boxes(boxes)
+    elif model is None:
         label, confidence, tied = majority_vote(labels)
         if tied:
             flags.append("tie")

@@ -10,6 +10,7 @@ from tfx.types import artifact_utils
 
 from components.artifacts import BLESSED, NOT_BLESSED, set_blessed
 from components.label_consistency import example_io, report as report_io
+from components.label_consistency.beam_examples import DiagnoseExamples, ExamplesConfig
 from components.label_consistency.beam_transforms import ComputeLabelConsistency
 from components.label_consistency.config import LabelConsistencyConfig
 from components.label_consistency.summary import Thresholds
@@ -52,15 +53,18 @@ class Executor(base_beam_executor.BaseBeamExecutor):
         consensus_artifact.set_string_custom_property("file_format", "tfrecords_gzip")
         examples_utils.set_payload_format(consensus_artifact, example_gen_pb2.PayloadFormat.FORMAT_TF_EXAMPLE)
         previous = previous_report(input_dict, config.instructions_version)
-        input_splits = artifact_utils.decode_split_names(annotations.split_names)
+        examples = input_dict.get("examples") or []
         with self._make_beam_pipeline() as p:
-            batches = [p | f"Read[{split}]" >> tfxio_utils.get_split_tfxio(
-                examples=[annotations], split=split, telemetry_descriptors=_TELEMETRY).BeamSource()
-                for split in input_splits]
-            result = (batches | "FlattenSplits" >> beam.Flatten()
+            diagnostics = None
+            if examples:
+                single = artifact_utils.get_single_instance(examples)
+                diagnostics = (_read_all_splits(p, single, "Examples")
+                               | "DiagnoseExamples" >> DiagnoseExamples(
+                                   examples_config(exec_properties), source=f"examples ({single.uri})"))
+            result = (_read_all_splits(p, annotations, "Annotations")
                       | "LabelConsistency" >> ComputeLabelConsistency(
                           config, previous, source=f"annotations ({annotations.uri})",
-                          consensus_location="the consensus_examples artifact"))
+                          consensus_location="the consensus_examples artifact", examples_diagnostics=diagnostics))
             report_uri = report_artifact.uri
             _ = result["report"] | "WriteReport" >> beam.Map(lambda r: report_io.write(report_uri, r))
             _write_consensus(result["consensus"], consensus_artifact, config, splits)
@@ -70,6 +74,22 @@ class Executor(base_beam_executor.BaseBeamExecutor):
         report_artifact.set_string_custom_property("status", report["status"])
         report_artifact.set_string_custom_property("instructions_version", config.instructions_version)
         report_artifact.set_float_custom_property("krippendorff_alpha", report["krippendorff_alpha"]["value"] or 0.0)
+
+
+def examples_config(exec_properties: dict) -> ExamplesConfig:
+    features = exec_properties.get("example_features")
+    return ExamplesConfig(
+        label_column=exec_properties.get("example_label_column") or exec_properties["label_column"],
+        id_column=exec_properties.get("example_id_column") or None,
+        features=tuple(json.loads(features)) if features else None)
+
+
+def _read_all_splits(p, artifact, name):
+    """Record batches of every split of an Examples artifact, read with TFXIO."""
+    splits = artifact_utils.decode_split_names(artifact.split_names)
+    return [p | f"Read{name}[{split}]" >> tfxio_utils.get_split_tfxio(
+        examples=[artifact], split=split, telemetry_descriptors=_TELEMETRY).BeamSource()
+        for split in splits] | f"Flatten{name}" >> beam.Flatten()
 
 
 def _write_consensus(rows, artifact, config, splits):

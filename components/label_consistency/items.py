@@ -6,14 +6,24 @@ Documented flags (column `flags` of the consensus output):
 - duplicate_rows: the same annotator labelled the item twice with the same label; counted once.
 - conflicting_duplicate: the same annotator gave the item different labels; that annotator's labels on the
   item are dropped and counted.
+- malformed_box: a box that is not x1 y1 x2 y2 [class] with x1 <= x2, y1 <= y2; the row is dropped and counted.
 - single_label / tie / low_confidence / no_valid_label: set by the consensus step.
 """
 import math
 from collections import Counter
 
+from components.errors import InputError
 
-class BadInputError(ValueError):
+
+class BadInputError(InputError):
     """Input the component cannot work with; the message names the file, column or value at fault."""
+
+
+class InvalidLabel:
+    """A label that could not be read (e.g. a malformed box): its row is dropped and counted under `reason`."""
+
+    def __init__(self, reason: str):
+        self.reason = reason
 
 
 def normalize_label(value, level: str, column: str):
@@ -37,8 +47,10 @@ def normalize_label(value, level: str, column: str):
     return value
 
 
-def assemble_item(rows, domain=None) -> tuple:
-    """[(annotator, label)] of one item -> ({annotator: label}, flags, Counter of dropped rows by reason)."""
+def assemble_item(rows, domain=None, multiple: bool = False) -> tuple:
+    """[(annotator, label)] of one item -> ({annotator: label}, flags, Counter of dropped rows by reason).
+
+    With `multiple` (boxes) an annotator may give several labels: {annotator: [labels]}, no duplicate checks."""
     dropped = Counter()
     flags = set()
     given = {}
@@ -46,11 +58,16 @@ def assemble_item(rows, domain=None) -> tuple:
         if label is None:
             dropped["missing_label"] += 1
             flags.add("missing_label")
+        elif isinstance(label, InvalidLabel):
+            dropped[label.reason] += 1
+            flags.add(label.reason)
         elif domain is not None and label not in domain:
             dropped["unknown_label"] += 1
             flags.add("unknown_label")
         else:
             given.setdefault(annotator, []).append(label)
+    if multiple:
+        return given, sorted(flags), dropped
     labels = {}
     for annotator, values in given.items():
         if len(set(values)) > 1:

@@ -1,32 +1,39 @@
 """label_consistency_report.json (contract in docs/label_consistency.md) and its standalone HTML page."""
 import dataclasses
+import json
 import math
 
 import numpy as np
 
 from components import reports
 from components.label_consistency.items import BadInputError
-from components.label_consistency.summary import summarize
+from components.label_consistency.summary import summarize, summarize_box_report, summarize_text
 
 REPORT_NAME = "label_consistency"
 REPORT_VERSION = 1
 
 
 def build_report(acc, config, accounting, shown_rows, per_annotator, model=None, previous=None, flag_counts=None,
-                 consensus_location=""):
+                 consensus_location="", diagnostics=None):
     """The report dict from the combined statistics; bad input (nothing to compare) is a BadInputError.
 
     (No type annotations: Beam would turn them into strict type hints for the side inputs.)
     """
     _check_input(acc, accounting)
-    summary = summarize(acc, config.level, config.thresholds, config.weights, config.n_bootstrap, config.seed)
+    if config.kind == "text":
+        summary = summarize_text(acc, config.thresholds)
+    elif config.kind == "bbox":
+        summary = summarize_box_report(acc, config.thresholds)
+    else:
+        summary = summarize(acc, config.level, config.thresholds, config.weights, config.n_bootstrap, config.seed)
     n_items = accounting["items"]
     report = {
         "report_version": REPORT_VERSION,
         "status": summary.pop("status"),
         "instructions_version": config.instructions_version,
         "parameters": {"level": config.level, "kind": config.kind, "consensus": config.consensus,
-                       "weights": config.weights, "thresholds": dataclasses.asdict(config.thresholds)},
+                       "weights": config.weights, "thresholds": dataclasses.asdict(config.thresholds),
+                       "text_normalisation": list(config.text_normalisation) if config.kind == "text" else None},
         **summary,
         "n_items": n_items,
         "rows": accounting,
@@ -39,7 +46,23 @@ def build_report(acc, config, accounting, shown_rows, per_annotator, model=None,
     report["consensus"] = consensus if n_items <= config.max_report_consensus else {
         "location": consensus_location, "n_items": n_items, "first_items": consensus}
     report["revision"] = compare_with_previous(report, previous)
+    report["xy_conflicts"] = (diagnostics or {}).get("xy_conflicts")
+    report["label_errors"] = (diagnostics or {}).get("label_errors")
+    report["findings"] += _example_findings(report["xy_conflicts"], report["label_errors"])
     return report
+
+
+def _example_findings(conflicts, errors) -> list:
+    lines = []
+    if conflicts and conflicts["n_conflicting_groups"]:
+        examples = ", ".join(conflicts["groups"][0]["example_items"])
+        lines.append(f"{conflicts['n_conflicting_groups']} groups of near-identical inputs carry different labels "
+                     f"({conflicts['n_examples_in_conflicts']} of {conflicts['n_examples']} examples): review them "
+                     f"(e.g. {examples})")
+    if errors and errors["n_flagged"]:
+        lines.append(f"confident learning suspects {errors['n_flagged']} of {errors['n_sample']} sampled examples "
+                     f"are mislabelled: review them (listed under label_errors)")
+    return lines
 
 
 def _check_input(acc, accounting):
@@ -105,12 +128,21 @@ def render_html(report: dict) -> str:
              ["items", report["n_items"], "", ""], ["items with >= 2 labels", report["n_pairable_items"], "", ""],
              ["annotators", report["n_annotators"], "", ""]]),
             note=f"CI: percentile bootstrap over items ({alpha['n_bootstrap']} resamples)."),
-        _per_class_section(report),
     ]
+    if report.get("transcripts"):
+        sections.append(_transcript_section(report["transcripts"]))
+    elif report.get("boxes"):
+        sections.append(_box_section(report["boxes"]))
+    else:
+        sections.append(_per_class_section(report))
     if report.get("revision"):
         sections.append(_revision_section(report["revision"]))
-    sections += [_pairwise_section(report), _confusion_section(report), _annotator_section(report),
-                 _consensus_section(report)]
+    sections.append(_pairwise_section(report))
+    if report.get("coincidence_matrix"):
+        sections.append(_confusion_section(report))
+    sections += [_annotator_section(report), _consensus_section(report)]
+    if report.get("xy_conflicts") or report.get("label_errors"):
+        sections.append(_examples_section(report["xy_conflicts"], report["label_errors"]))
     return reports.page(f"Label consistency: instructions {version}", report["status"], ok, sections,
                         subtitle=f"{report['n_items']} items, {report['n_annotators']} annotators, "
                                  f"consensus by {report['parameters']['consensus']}")
@@ -126,6 +158,33 @@ def _per_class_section(report):
                           [[r["label"], _num(r["agreement"]), _num(r["kappa"]), r["n"], r["consistent"]]
                            for r in rows])
     return reports.section("Per class", chart, table)
+
+
+def _transcript_section(text):
+    attribution = text["attribution"]
+    chart = reports.bar_chart([f"{a['rule']}: {a['writer']} writes, {a['dropper']} drops" for a in attribution],
+                              [a["share"] for a in attribution], "Disagreements explained by one normalisation rule",
+                              value_range=(0.0, 1.0))
+    pairs = reports.table(["annotator a", "annotator b", "WER", "CER", "items", "disagreements", "example items"],
+                          [[str(p["annotators"][0]), str(p["annotators"][1]), p["wer"], p["cer"], p["n_items"],
+                            p["n_disagreements"], ", ".join(p["example_items"])] for p in text["pairwise"]])
+    return reports.section("Transcripts", chart, pairs,
+                           note=f"compared after normalisation: {', '.join(text['normalisation']) or 'none'}; "
+                                f"{text['n_disagreements']} disagreeing pairs")
+
+
+def _box_section(boxes):
+    pairs = boxes["pairwise"]
+    chart = reports.bar_chart([f"{p['annotators'][0]} vs {p['annotators'][1]}" for p in pairs],
+                              [_num(p["mean_iou"]) for p in pairs], "Mean IoU of matched boxes",
+                              value_range=(0.0, 1.0))
+    table = reports.table(["annotator a", "annotator b", "items", "matches", "mean IoU", "missed", "extra",
+                           "class swaps", "example items"],
+                          [[str(p["annotators"][0]), str(p["annotators"][1]), p["n_items"], p["matches"],
+                            _num(p["mean_iou"]), p["missed"], p["extra"], p["class_swaps"],
+                            ", ".join(p["example_items"])] for p in pairs])
+    return reports.section("Boxes", chart, table,
+                           note=f"boxes matched one-to-one by IoU (Hungarian); a match needs IoU >= {boxes['match_iou']}")
 
 
 def _revision_section(revision):
@@ -205,6 +264,21 @@ def _consensus_section(report):
 
 def read_report(output_dir: str) -> dict:
     return reports.read_report(output_dir, REPORT_NAME)
+
+
+def _examples_section(conflicts, errors):
+    parts = []
+    if conflicts:
+        parts.append(reports.table(["inputs (numeric: quantile bin [low, high))", "examples", "labels",
+                                    "minority share", "example items"],
+                                   [[json.dumps(g["key"], sort_keys=True), g["n"], json.dumps(g["labels"]),
+                                     g["minority_share"], ", ".join(g["example_items"])] for g in conflicts["groups"]]))
+    if errors:
+        note = errors["skipped"] or f"{errors['n_flagged']} of {errors['n_sample']} sampled examples flagged"
+        parts.append(f"<p>{reports.escape('Confident learning: ' + note)}</p>")
+        parts.append(reports.table(["item", "label", "suggested", "p(label)"],
+                                   [[e["item"], e["label"], e["suggested"], e["p_label"]] for e in errors["flagged"]]))
+    return reports.section("Single-labelled examples: X->y conflicts and suspected label errors", *parts)
 
 
 def write(output_dir: str, report: dict) -> tuple:

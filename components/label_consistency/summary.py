@@ -6,6 +6,8 @@ import numpy as np
 
 from components.label_consistency import agreement
 from components.label_consistency.accumulator import AgreementAccumulator
+from components.label_consistency.boxes import summarize_boxes
+from components.label_consistency.transcripts import summarize_transcripts
 
 
 @dataclasses.dataclass(frozen=True)
@@ -100,3 +102,41 @@ def _class_finding(row, acc) -> str:
     share = count / acc.class_items[label]
     return (f"revise the instructions for class {label}: labelers split {label}/{other} on "
             f"{share:.0%} of its items ({stats})")
+
+
+def summarize_text(acc, thresholds: Thresholds = Thresholds()) -> dict:
+    """The same report keys for transcripts: alpha on normalised transcripts, WER/CER per pair, attribution."""
+    text = summarize_transcripts(acc)
+    pairwise = [{"annotators": p["annotators"], "cohen_kappa": None,
+                 "percent_agreement": 1.0 - p["n_disagreements"] / p["n_items"], "n_items": p["n_items"],
+                 "wer": p["wer"], "cer": p["cer"]} for p in text["pairwise"]]
+    return _distance_summary(acc, acc.alpha(), thresholds, pairwise, "transcripts", text)
+
+
+def summarize_box_report(acc, thresholds: Thresholds = Thresholds()) -> dict:
+    """The same report keys for boxes: alpha with distance 1 - IoU, matches per pair, conventions."""
+    boxes = summarize_boxes(acc)
+    pairwise = [{"annotators": p["annotators"], "cohen_kappa": None, "percent_agreement": p["match_rate"],
+                 "n_items": p["n_items"], "mean_iou": p["mean_iou"]} for p in boxes["pairwise"]]
+    return _distance_summary(acc, acc.alpha(), thresholds, pairwise, "boxes", boxes)
+
+
+def _distance_summary(acc, alpha, thresholds, pairwise, section, details) -> dict:
+    consistent = math.isfinite(alpha) and alpha >= thresholds.min_alpha
+    findings = [] if consistent else [
+        f"labels disagree: Krippendorff's alpha ({section}) {alpha:.3f} < {thresholds.min_alpha}"]
+    return {
+        "status": "CONSISTENT" if consistent else "INCONSISTENT",
+        "n_items": acc.n_items,
+        "n_pairable_items": acc.n_items - acc.n_single_label_items,
+        "n_annotators": len(acc.annotator_labels),
+        "krippendorff_alpha": {"value": alpha, "ci_low": None, "ci_high": None,
+                               "level": "nominal" if section == "transcripts" else "1 - IoU", "n_bootstrap": 0},
+        "fleiss_kappa": None,
+        "pairwise": pairwise,
+        "per_class": [],
+        "confusions": [],
+        "coincidence_matrix": None,
+        section: details,
+        "findings": findings + details["findings"],
+    }

@@ -1,8 +1,9 @@
 """From SliceLine's evaluated slices to the reported ones: tests, BH, parent-child filtering, ranking, gate.
 
 A level-1 slice is compared with the rest of the data; a child slice is reported only when it is also
-significantly worse (one-sided p < q) than the rest of each of its parents (parent minus child), so the list
-has no nested duplicates. Default ranking: excess errors |S| * (mean_S - mean); `ranking="sliceline"` returns
+significantly worse than the rest of each of its parents (parent minus child): the largest of those one-sided
+p-values (an intersection-union test), BH-adjusted over all significant children, must be <= q. So the list has
+no nested duplicates. Default ranking: excess errors |S| * (mean_S - mean); `ranking="sliceline"` returns
 SliceLine's raw top-k by score instead, unfiltered.
 """
 import dataclasses
@@ -46,19 +47,26 @@ def collect_evaluated(state: LatticeState, min_support: int) -> Evaluated:
     return Evaluated(slices, np.concatenate(rows) if rows else np.zeros((0, 6)))
 
 
-def _worse_than_parents(index: Dict[tuple, int], stats: np.ndarray, slice_: tuple, is_rate: bool,
-                        q: float) -> bool:
+def _worse_than_parents_p(index: Dict[tuple, int], stats: np.ndarray, slice_: tuple, is_rate: bool) -> float:
+    """Intersection-union p-value that a child is worse than the rest of every parent: the max over parents."""
     child = stats[index[slice_]]
+    worst = 0.0
     for parent in itertools.combinations(slice_, len(slice_) - 1):
-        if parent not in index:
-            return False
-        rest = stats[index[parent]] - child
-        p = significance.slice_vs_rest(is_rate, child[SIZE], child[ERROR_SUM], child[ERROR_SQUARES],
-                                       stats[index[parent]][SIZE], stats[index[parent]][ERROR_SUM],
-                                       stats[index[parent]][ERROR_SQUARES]) if rest[SIZE] > 0 else 1.0
-        if float(p) >= q:
-            return False
-    return True
+        if parent not in index or stats[index[parent]][SIZE] <= child[SIZE]:
+            return 1.0
+        whole = stats[index[parent]]
+        p = significance.slice_vs_rest(is_rate, child[SIZE], child[ERROR_SUM], child[ERROR_SQUARES], whole[SIZE],
+                                       whole[ERROR_SUM], whole[ERROR_SQUARES])
+        worst = max(worst, float(p))
+    return worst
+
+
+def _not_nested(index, stats, slices, candidates, is_rate: bool, q: float) -> List[int]:
+    """Significant slices kept: level 1, or children whose parent test survives BH over all such children."""
+    children = [i for i in candidates if len(slices[i]) > 1]
+    p = np.array([_worse_than_parents_p(index, stats, slices[i], is_rate) for i in children])
+    passed = {i for i, q_value in zip(children, significance.benjamini_hochberg(p)) if q_value <= q}
+    return [i for i in candidates if len(slices[i]) == 1 or i in passed]
 
 
 def analyze(state: LatticeState, totals: Totals, grand_squares: float, encodings: Sequence[FeatureEncoding],
@@ -80,9 +88,7 @@ def analyze(state: LatticeState, totals: Totals, grand_squares: float, encodings
     if params.ranking == "sliceline":
         chosen = [index[tuple(int(c) for c in row if c >= 0)] for row in state.top_slices]
     else:
-        kept = [i for i in np.flatnonzero(significant)
-                if len(evaluated.slices[i]) == 1 or _worse_than_parents(index, stats, evaluated.slices[i], is_rate,
-                                                                         params.q)]
+        kept = _not_nested(index, stats, evaluated.slices, list(np.flatnonzero(significant)), is_rate, params.q)
         excess = stats[:, ERROR_SUM] - stats[:, SIZE] * mean
         chosen = sorted(kept, key=lambda i: (-excess[i], evaluated.slices[i]))[:params.max_slices]
 

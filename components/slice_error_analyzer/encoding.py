@@ -170,9 +170,12 @@ def column_predicate(encodings: Sequence[FeatureEncoding], column: int) -> dict:
     return encodings[feature].predicate(int(column - offsets[feature]))
 
 
-def encodings_from_statistics(feature_statistics: Dict[str, object], names: List[str],
+def encodings_from_statistics(feature_statistics: Dict[str, object], names: List[str], num_bins: int,
                               max_values: int) -> Dict[str, Optional[FeatureEncoding]]:
-    """Encodings from TFDV FeatureNameStatistics (QUANTILES histogram, string top values); None where absent."""
+    """Encodings from TFDV FeatureNameStatistics (QUANTILES histogram, string top values); None where absent.
+
+    A numeric feature uses TFDV's quantiles only when their bucket count equals `num_bins` (TFDV's default is 10).
+    """
     result = {}
     for name in names:
         stats = feature_statistics.get(name)
@@ -181,7 +184,7 @@ def encodings_from_statistics(feature_statistics: Dict[str, object], names: List
             continue
         if stats.HasField("num_stats"):
             for histogram in stats.num_stats.histograms:
-                if histogram.type == histogram.QUANTILES and histogram.buckets:
+                if histogram.type == histogram.QUANTILES and len(histogram.buckets) == num_bins:
                     bounds = [histogram.buckets[0].low_value] + [b.high_value for b in histogram.buckets]
                     result[name] = numeric_encoding(name, bounds)
         elif stats.HasField("string_stats") and stats.string_stats.top_values:

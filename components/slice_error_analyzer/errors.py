@@ -8,11 +8,13 @@ is missing are not scored: the caller drops and counts them.
 """
 import numpy as np
 
+from components.errors import InputError
+
 METRICS = ("error_rate", "log_loss", "abs_error", "squared_error")
 PROBABILITY_EPSILON = 1e-15
 
 
-class SliceInputError(ValueError):
+class SliceInputError(InputError):
     """Input that the analysis cannot use; the message names the column or file and what to change."""
 
 

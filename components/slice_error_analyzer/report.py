@@ -7,7 +7,7 @@ from components.slice_error_analyzer import significance
 from components.slice_error_analyzer.config import SliceConfig
 from components.slice_error_analyzer.encoding import NUMERIC, FeatureEncoding
 
-REPORT_NAME = "slice_report"
+REPORT_NAME = "slice"  # files: slice_report.json, slice_report.html
 REPORT_VERSION = 1
 SIGNIFICANT = "SIGNIFICANT_SLICES"
 NONE_SIGNIFICANT = "NO_SIGNIFICANT_SLICE"
@@ -34,7 +34,7 @@ def build_report(analysis: Optional[dict], counts, encodings: Sequence[FeatureEn
     significant = any(s["significant"] for s in slices)
     parameters = dataclasses.asdict(config)
     parameters["min_support"] = config.min_support_for(n)
-    constant = [e.name for e in encodings if e.domain <= 2 or (e.kind == NUMERIC and not e.edges)]
+    constant = [e.name for e in encodings if (e.edges if e.kind == NUMERIC else e.values[1:]) == ()]
     findings = [s["recommendation"] for s in slices if s["significant"]]
     if constant:
         notes = notes + [f"feature(s) with a single value cannot split the data: {', '.join(constant)}"]

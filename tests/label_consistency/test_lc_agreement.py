@@ -1,6 +1,5 @@
 """Agreement statistics against published worked examples and independent implementations (no TensorFlow)."""
 import itertools
-import sys
 
 import numpy as np
 import pytest
@@ -10,8 +9,9 @@ from statsmodels.stats.inter_rater import aggregate_raters, fleiss_kappa as sm_f
 from components.label_consistency import agreement_report, cohen_kappa, fleiss_kappa, krippendorff_alpha
 from components.label_consistency.accumulator import AgreementAccumulator
 from components.label_consistency.agreement import bootstrap_alpha_ci, coincidence_matrix, alpha_from_coincidence
-from lc_published_tables import (FLEISS_1971, FLEISS_1971_CATEGORY_KAPPA, FLEISS_1971_KAPPA, KRIPPENDORFF_2011,
-                                 KRIPPENDORFF_2011_ALPHA)
+from components.label_consistency.published_tables import (
+    FLEISS_1971, FLEISS_1971_CATEGORY_KAPPA, FLEISS_1971_KAPPA, KRIPPENDORFF_2011,
+    KRIPPENDORFF_2011_ALPHA)
 
 
 @pytest.mark.parametrize("level", sorted(KRIPPENDORFF_2011_ALPHA))

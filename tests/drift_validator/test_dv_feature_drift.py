@@ -28,8 +28,8 @@ def test_real_shift_drifts_and_noise_does_not():
 
 def test_tiny_shift_at_huge_n_is_significant_but_below_the_effect_floor():
     rng = np.random.default_rng(1)
-    base = dataset([numeric_feature("x", rng.normal(0, 1, 400_000))], 400_000)
-    cur = dataset([numeric_feature("x", rng.normal(0.05, 1, 400_000))], 400_000)
+    base = dataset([numeric_feature("x", rng.normal(0, 1, 400_000), 100)], 400_000)
+    cur = dataset([numeric_feature("x", rng.normal(0.05, 1, 400_000), 100)], 400_000)
     entry = compare_statistics(base, cur, DriftConfig())[0]
     assert entry["q_value"] < 0.05
     assert entry["effect_size"] < 0.1 and not entry["drift"]
@@ -49,6 +49,14 @@ def test_untestable_features_get_a_status_and_never_silently_pass():
     assert entries["new"]["status"] == "missing_in_baseline" and entries["new"]["drift"]
     assert entries["retyped"]["status"] == "type_changed" and entries["retyped"]["drift"]
     assert entries["nulled"]["status"] == "all_null_current" and entries["nulled"]["drift"]
+    assert entries["nulled"]["test"] == "presence" and entries["nulled"]["effect_size"] == 1.0
+
+
+def test_one_stray_value_in_an_empty_feature_is_not_drift():
+    base = dataset([numeric_feature("tract", [], missing=5000)], 5000)
+    cur = dataset([numeric_feature("tract", [3.0], missing=4999)], 5000)
+    entry = compare_statistics(base, cur, DriftConfig())[0]
+    assert entry["status"] == "all_null_baseline" and not entry["drift"]
 
 
 def test_constant_feature_same_value_passes_and_changed_value_drifts():

@@ -1,4 +1,4 @@
-"""Published multi-annotator tables used as test oracles (facts typed from the papers)."""
+"""Published multi-annotator tables (typed from the papers): worked examples for the docs and test oracles."""
 
 # Krippendorff (2011), "Computing Krippendorff's Alpha-Reliability", section C: 4 coders x 12 units with
 # missing values (None). Published alpha: nominal .743, ordinal .815, interval .849, ratio .797.

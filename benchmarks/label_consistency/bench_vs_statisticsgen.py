@@ -1,0 +1,86 @@
+"""LabelConsistencyGen's executor vs StatisticsGen's executor over the same annotation rows (same Beam runner).
+
+    PYTHONPATH=. .venv/bin/python benchmarks/label_consistency/bench_vs_statisticsgen.py --items 30000
+Prints one line: rows, ours (median s), StatisticsGen (median s), ratio (target <= 1).
+"""
+import argparse
+import json
+import os
+import statistics
+import tempfile
+import time
+
+import numpy as np
+import tensorflow as tf
+from tfx.components.statistics_gen.executor import Executor as StatisticsGenExecutor
+from tfx.dsl.components.base.base_beam_executor import BaseBeamExecutor
+from tfx.types import artifact_utils, standard_artifacts
+
+from components.artifacts import LabelConsistencyBlessing, LabelConsistencyReport
+from components.label_consistency.example_io import to_tf_example
+from components.label_consistency.executor import Executor as LabelConsistencyExecutor
+
+BEAM_ARGS = ["--direct_running_mode=in_memory", "--direct_num_workers=1"]
+
+
+def annotation_examples(root: str, n_items: int) -> standard_artifacts.Examples:
+    rng = np.random.default_rng(0)
+    truth = rng.integers(0, 4, n_items)
+    artifact = standard_artifacts.Examples()
+    artifact.uri = os.path.join(root, "annotations")
+    artifact.split_names = artifact_utils.encode_split_names(["train"])
+    os.makedirs(os.path.join(artifact.uri, "Split-train"))
+    with tf.io.TFRecordWriter(os.path.join(artifact.uri, "Split-train", "rows.gz"), options="GZIP") as writer:
+        for i in range(n_items):
+            for annotator in ("A", "B", "C"):
+                label = int(truth[i]) if rng.random() < 0.85 else int(rng.integers(0, 4))
+                writer.write(to_tf_example({"item_id": f"item{i}", "annotator_id": annotator, "label": label,
+                                            "fare": float(rng.gamma(2.0, 5.0)), "company": f"c{i % 40}"}))
+    return artifact
+
+
+def run_ours(root, examples, k):
+    outputs = {"report": [LabelConsistencyReport()], "consensus_examples": [standard_artifacts.Examples()],
+               "blessing": [LabelConsistencyBlessing()]}
+    for key, (artifact,) in outputs.items():
+        artifact.uri = os.path.join(root, f"ours{k}", key)
+    props = {"item_column": "item_id", "annotator_column": "annotator_id", "label_column": "label",
+             "level": "nominal", "kind": "class", "consensus": "majority", "weights": None, "min_alpha": 0.8,
+             "min_class_agreement": 0.8, "min_class_kappa": 0.6, "label_domain": None, "instructions_version": "",
+             "n_bootstrap": 1000, "min_confidence": 0.0, "consensus_splits": json.dumps({"train": 4, "eval": 1})}
+    LabelConsistencyExecutor(BaseBeamExecutor.Context(beam_pipeline_args=BEAM_ARGS, tmp_dir=root)).Do(
+        {"annotations": [examples]}, outputs, props)
+
+
+def run_statistics_gen(root, examples, k):
+    stats = standard_artifacts.ExampleStatistics()
+    stats.uri = os.path.join(root, f"stats{k}")
+    StatisticsGenExecutor(BaseBeamExecutor.Context(beam_pipeline_args=BEAM_ARGS, tmp_dir=root)).Do(
+        {"examples": [examples]}, {"statistics": [stats]}, {"exclude_splits": json.dumps([])})
+
+
+def median_seconds(fn, repeats):
+    times = []
+    for k in range(repeats):
+        start = time.perf_counter()
+        fn(k)
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--items", type=int, default=30000)
+    parser.add_argument("--repeats", type=int, default=3)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as root:
+        examples = annotation_examples(root, args.items)
+        run_statistics_gen(root, examples, "warmup")  # imports and TFDV set-up outside the timings
+        ours = median_seconds(lambda k: run_ours(root, examples, k), args.repeats)
+        anchor = median_seconds(lambda k: run_statistics_gen(root, examples, k), args.repeats)
+    print(f"LabelConsistencyGen vs StatisticsGen on {3 * args.items} annotation rows: ours {ours:.2f}s, "
+          f"StatisticsGen {anchor:.2f}s, ratio {ours / anchor:.2f}")
+
+
+if __name__ == "__main__":
+    main()

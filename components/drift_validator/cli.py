@@ -1,0 +1,112 @@
+"""`dcai drift`: compare current data with a baseline from files; exit 0 no drift, 1 drift or a blocking
+anomaly, 2 bad input. Runs the same computation as the DriftValidator component (validation.validate)."""
+import argparse
+import json
+import os
+
+EXIT_OK, EXIT_DRIFT = 0, 1
+CLI_QUANTILE_BUCKETS = 100  # finer TFDV quantiles than StatisticsGen's default 10: tighter KS bounds
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--baseline", required=True, help="training data: a CSV file or a directory of CSV/TFRecord files")
+    parser.add_argument("--current", required=True, help="serving or feedback data, same formats")
+    parser.add_argument("--schema", help="a schema.pbtxt; enables schema anomalies and environments")
+    parser.add_argument("--environment", default="SERVING", help="schema environment of the current data")
+    parser.add_argument("--label-column", help="label column (concept drift; excluded from data drift)")
+    parser.add_argument("--prediction-column", help="model prediction/score column present in both datasets")
+    parser.add_argument("--model", help="SavedModel dir whose serving_default signature takes serialized tf.Examples")
+    parser.add_argument("--config", help="DriftConfig as a JSON string or a .json file (q, minimum effects, policy...)")
+    parser.add_argument("--output-dir", required=True, help="where drift_report.json/.html are written")
+
+
+def _config(args):
+    from components.drift_validator.config import DriftConfig
+    from components.errors import InputError
+    text = args.config or "{}"
+    if os.path.isfile(text):
+        with open(text, encoding="utf-8") as f:
+            text = f.read()
+    try:
+        values = json.loads(text)
+        values.setdefault("environment", args.environment)
+        if args.label_column:
+            values["label_key"] = args.label_column
+        if args.prediction_column:
+            values["prediction_key"] = args.prediction_column
+        return DriftConfig.from_json(json.dumps(values))
+    except (ValueError, TypeError) as exc:
+        raise InputError(f"--config: {exc}") from None
+
+
+def _statistics(paths, output_dir):
+    """One Beam pipeline: TFDV statistics of each input path (every row, combinable sketches)."""
+    import apache_beam as beam
+    import tensorflow_data_validation as tfdv
+    from tensorflow_metadata.proto.v0 import statistics_pb2
+    from components.data_io import read_record_batches
+    options = tfdv.StatsOptions(num_quantiles_histogram_buckets=CLI_QUANTILE_BUCKETS)
+    files = {side: os.path.join(output_dir, f"{side}_statistics.pb") for side in paths}
+    with beam.Pipeline(argv=["--direct_running_mode=in_memory"]) as pipeline:
+        for side, path in paths.items():
+            _ = (read_record_batches(pipeline, path, side) | f"Stats[{side}]" >> tfdv.GenerateStatistics(options)
+                 | f"Write[{side}]" >> beam.Map(_write_bytes, files[side]))
+    result = {}
+    for side, file in files.items():
+        stats = statistics_pb2.DatasetFeatureStatisticsList()
+        with open(file, "rb") as f:
+            stats.ParseFromString(f.read())
+        result[side] = stats.datasets[0]
+    return result
+
+
+def _write_bytes(stats, path):
+    with open(path, "wb") as f:
+        f.write(stats.SerializeToString())
+
+
+def _schema(path):
+    from google.protobuf import text_format
+    from tensorflow_metadata.proto.v0 import schema_pb2
+    from components.errors import InputError
+    try:
+        with open(path, encoding="utf-8") as f:
+            return text_format.Parse(f.read(), schema_pb2.Schema())
+    except (OSError, text_format.ParseError) as exc:
+        raise InputError(f"--schema {path}: cannot read a Schema text proto ({exc})") from None
+
+
+def run(args) -> int:
+    import apache_beam as beam
+    from components.data_io import read_record_batches
+    from components.drift_validator import report as drift_report
+    from components.drift_validator.validation import DriftInputError, DriftInputs, validate
+    for flag, path in (("--baseline", args.baseline), ("--current", args.current), ("--model", args.model)):
+        if path and not os.path.exists(path):
+            raise DriftInputError(f"{flag} {path}: no such file or directory")
+    config = _config(args)
+    os.makedirs(args.output_dir, exist_ok=True)
+    stats = _statistics({"baseline": args.baseline, "current": args.current}, args.output_dir)
+    inputs = DriftInputs(current=stats["current"], baseline=stats["baseline"],
+                         schema=_schema(args.schema) if args.schema else None, model_dir=args.model,
+                         context={"current": args.current, "baseline": args.baseline})
+    inputs.current_rows = lambda p: read_record_batches(p, args.current, "current_rows")
+    inputs.baseline_rows = lambda p: read_record_batches(p, args.baseline, "baseline_rows")
+    if args.label_column and (args.model or args.prediction_column):
+        inputs.feedback_rows = lambda p: read_record_batches(p, args.current, "feedback_rows")
+        inputs.evaluation_rows = lambda p: read_record_batches(p, args.baseline, "evaluation_rows")
+    scratch = os.path.join(args.output_dir, ".samples")
+    os.makedirs(scratch, exist_ok=True)
+    try:
+        result = validate(inputs, config, lambda: beam.Pipeline(argv=["--direct_running_mode=in_memory"]), scratch)
+    finally:
+        for name in os.listdir(scratch):
+            os.remove(os.path.join(scratch, name))
+        os.rmdir(scratch)
+    json_path, html_path = drift_report.write(args.output_dir, result.report)
+    report = result.report
+    drifted = [f["name"] for f in report["features"] if f["drift"]]
+    print(f"{report['status']}: {len(drifted)} drifted feature(s){': ' + ', '.join(drifted) if drifted else ''}; "
+          f"{len(report['schema_anomalies'])} schema anomalies; blocking: {', '.join(report['blocking']) or 'none'}")
+    print(f"report: {json_path} {html_path}")
+    return EXIT_DRIFT if report["status"] == drift_report.DRIFT or report["blocking"] else EXIT_OK

@@ -1,0 +1,138 @@
+"""Beam transforms over single-labelled examples: X->y conflicts (by keys) and confident learning (on a
+bounded sample). No TensorFlow: record batches in, one diagnostics dict out.
+"""
+import dataclasses
+import hashlib
+import math
+
+import apache_beam as beam
+import numpy as np
+
+from components.label_consistency import confident_learning
+from components.label_consistency.conflicts import GroupLabels, bin_edges, example_key, summarize_conflicts
+from components.label_consistency.items import BadInputError
+
+
+@dataclasses.dataclass(frozen=True)
+class ExamplesConfig:
+    label_column: str
+    id_column: str = None              # default: a hash of the example's values
+    features: tuple = None             # default: every column but the label and id
+    n_bins: int = 10
+    max_sample: int = 20_000           # confident learning runs on at most this many examples
+    n_folds: int = 5
+
+
+def _scalar(value):
+    if isinstance(value, list):
+        value = value[0] if len(value) == 1 else None
+    return value.decode("utf-8", errors="replace") if isinstance(value, bytes) else value
+
+
+def example_rows(batch, config: ExamplesConfig, source: str = "examples"):
+    names = batch.schema.names
+    for column in [config.label_column] + ([config.id_column] if config.id_column else []) + list(config.features or []):
+        if column not in names:
+            raise BadInputError(f"{source}: no column {column!r}; columns are {sorted(names)}")
+    features = list(config.features or [n for n in names if n not in (config.label_column, config.id_column)])
+    data = batch.to_pydict()
+    for i in range(batch.num_rows):
+        row = {n: _scalar(data[n][i]) for n in features}
+        label = _scalar(data[config.label_column][i])
+        ident = _scalar(data[config.id_column][i]) if config.id_column else hashlib.sha256(
+            repr(sorted(row.items(), key=lambda kv: kv[0]) + [label]).encode("utf-8")).hexdigest()[:16]
+        yield {"id": str(ident), "label": label, "features": row}
+
+
+def _is_number(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+class GroupLabelsCombineFn(beam.CombineFn):
+    def create_accumulator(self):
+        return GroupLabels()
+
+    def add_input(self, acc, pair):
+        return acc.add(*pair)
+
+    def merge_accumulators(self, accumulators):
+        accumulators = iter(accumulators)
+        merged = next(accumulators)
+        for acc in accumulators:
+            merged.merge(acc)
+        return merged
+
+    def extract_output(self, acc):
+        return acc
+
+
+def _stable_hash(text: str) -> int:
+    return int.from_bytes(hashlib.sha256(text.encode("utf-8")).digest()[:8], "big")
+
+
+def label_error_summary(sample: list, n_folds: int, max_listed: int = 50) -> dict:
+    """Confident learning on the sampled examples; a documented skip when it cannot run."""
+    labelled = [r for r in sample if r["label"] is not None]
+    classes = sorted({r["label"] for r in labelled}, key=str)
+    counts = {c: sum(r["label"] == c for r in labelled) for c in classes}
+    if len(classes) < 2 or min(counts.values()) < n_folds:
+        return {"n_sample": len(labelled), "skipped": f"needs >= 2 classes with >= {n_folds} examples each; "
+                                                     f"got {counts}", "n_flagged": 0, "flagged": []}
+    names = sorted({n for r in labelled for n in r["features"]})
+    matrix = feature_matrix(labelled, names)
+    index = {c: k for k, c in enumerate(classes)}
+    y = np.array([index[r["label"]] for r in labelled])
+    probs = confident_learning.out_of_sample_probabilities(matrix, y, n_folds)
+    flagged = np.flatnonzero(confident_learning.find_label_issues(probs, y))
+    margin = probs[flagged].max(axis=1) - probs[flagged, y[flagged]]
+    order = flagged[np.argsort(-margin, kind="stable")]
+    return {"n_sample": len(labelled), "skipped": None, "n_flagged": int(flagged.size),
+            "flagged": [{"item": labelled[i]["id"], "label": labelled[i]["label"],
+                         "suggested": classes[int(probs[i].argmax())],
+                         "p_label": float(probs[i, y[i]])} for i in order[:max_listed]]}
+
+
+def feature_matrix(rows: list, names: list) -> np.ndarray:
+    """Numbers as they are (missing -> NaN, which the model handles); text as the rank of its value."""
+    codes = {n: {v: k for k, v in enumerate(sorted({str(r["features"].get(n)) for r in rows
+                                                      if not _is_number(r["features"].get(n))}))} for n in names}
+    def encode(value, name):
+        if value is None:
+            return math.nan
+        return float(value) if _is_number(value) else float(codes[name][str(value)])
+    return np.array([[encode(r["features"].get(n), n) for n in names] for r in rows], float).reshape(len(rows), -1)
+
+
+class DiagnoseExamples(beam.PTransform):
+    """Record batches of single-labelled examples -> one dict {"xy_conflicts": ..., "label_errors": ...}."""
+
+    def __init__(self, config: ExamplesConfig, source: str = "examples"):
+        super().__init__()
+        self._config = config
+        self._source = source
+
+    def expand(self, record_batches):
+        config = self._config
+        rows = record_batches | "ExampleRows" >> beam.FlatMap(example_rows, config, self._source)
+        edges = (rows
+                 | "NumericValues" >> beam.FlatMap(
+                     lambda r: [(n, float(v)) for n, v in r["features"].items() if _is_number(v) and v == v])
+                 | "Quantiles" >> beam.ApproximateQuantiles.PerKey(config.n_bins + 1)
+                 | "Edges" >> beam.MapTuple(lambda name, q: (name, bin_edges(q)))
+                 | "EdgeDict" >> beam.combiners.ToDict())
+        edges_side = beam.pvalue.AsSingleton(edges)
+        n_examples = rows | "CountExamples" >> beam.combiners.Count.Globally()
+        conflicts = (rows
+                     | "Key" >> beam.Map(lambda r, e: (example_key(r["features"], e, sorted(r["features"])),
+                                                       (r["label"], r["id"])), edges_side)
+                     | "GroupLabels" >> beam.CombinePerKey(GroupLabelsCombineFn())
+                     | "Conflicting" >> beam.Filter(lambda kv: len(kv[1].labels) > 1)
+                     | "ConflictList" >> beam.combiners.ToList()
+                     | "SummarizeConflicts" >> beam.Map(lambda groups, e, n: summarize_conflicts(groups, e, n),
+                                                        edges_side, beam.pvalue.AsSingleton(n_examples)))
+        errors = (rows
+                  | "BoundedSample" >> beam.combiners.Top.Of(config.max_sample, key=lambda r: _stable_hash(r["id"]))
+                  | "ConfidentLearning" >> beam.Map(label_error_summary, config.n_folds))
+        return (conflicts
+                | "Combine" >> beam.Map(lambda c, e: {"xy_conflicts": c, "label_errors": e},
+                                        beam.pvalue.AsSingleton(errors)))

@@ -1,0 +1,175 @@
+"""`dcai agreement`: the component's computation on a CSV (or a directory of CSV/TFRecord files).
+
+Writes label_consistency_report.json/.html and consensus.csv to --output-dir; exits 0 (consistent),
+1 (inconsistent) or 2 (bad input). No TensorFlow on the CSV path; Beam and pyarrow are imported in `run`.
+"""
+import json
+import os
+import sys
+
+EXIT_CONSISTENT, EXIT_INCONSISTENT, EXIT_BAD_INPUT = 0, 1, 2
+CONSENSUS_FILE = "consensus.csv"
+
+
+def add_arguments(parser) -> None:
+    from components.label_consistency.agreement import LEVELS
+    from components.label_consistency.consensus import METHODS
+
+    parser.add_argument("--annotations", required=True, help="CSV file, or a directory of CSV or TFRecord files")
+    parser.add_argument("--item-column", required=True)
+    parser.add_argument("--annotator-column", required=True)
+    parser.add_argument("--label-column", required=True)
+    parser.add_argument("--level", choices=LEVELS, default="nominal")
+    parser.add_argument("--kind", choices=("class", "bbox", "text"), default="class",
+                        help="only 'class' is implemented so far")
+    parser.add_argument("--consensus", choices=METHODS, default="majority")
+    parser.add_argument("--weights", choices=("linear", "quadratic"), default=None,
+                        help="weights of the pairwise Cohen's kappa (default: unweighted)")
+    parser.add_argument("--min-alpha", type=float, default=0.8)
+    parser.add_argument("--min-class-agreement", type=float, default=0.8)
+    parser.add_argument("--min-class-kappa", type=float, default=0.6)
+    parser.add_argument("--label-domain", default=None, help="comma-separated allowed labels; others are flagged")
+    parser.add_argument("--instructions-version", default="")
+    parser.add_argument("--previous-report", default=None, help="an earlier label_consistency_report.json")
+    parser.add_argument("--n-bootstrap", type=int, default=1000)
+    parser.add_argument("--text-normalisation", default="whitespace",
+                        help="comma-separated rules applied before comparing transcripts: whitespace,case,"
+                             "punctuation,fillers")
+    parser.add_argument("--match-iou", type=float, default=0.5, help="IoU a pair of boxes needs to match")
+    parser.add_argument("--examples", default=None,
+                        help="single-labelled examples (CSV or directory) for X->y conflicts and confident learning")
+    parser.add_argument("--example-label-column", default=None, help="label column of --examples "
+                                                                     "(default: --label-column)")
+    parser.add_argument("--example-id-column", default=None, help="id column of --examples (default: row hash)")
+    parser.add_argument("--output-dir", required=True)
+
+
+def config_from_args(args):
+    from components.label_consistency.config import LabelConsistencyConfig
+    from components.label_consistency.summary import Thresholds
+
+    domain = None
+    if args.label_domain:
+        domain = tuple(_parse_domain_value(v.strip(), args.level) for v in args.label_domain.split(","))
+    return LabelConsistencyConfig(
+        item_column=args.item_column, annotator_column=args.annotator_column, label_column=args.label_column,
+        level=args.level, kind=args.kind, consensus=args.consensus, weights=args.weights,
+        thresholds=Thresholds(args.min_alpha, args.min_class_agreement, args.min_class_kappa),
+        label_domain=domain, instructions_version=args.instructions_version, n_bootstrap=args.n_bootstrap,
+        text_normalisation=tuple(r.strip() for r in args.text_normalisation.split(",") if r.strip()),
+        match_iou=args.match_iou)
+
+
+def _parse_domain_value(text: str, level: str):
+    """Domain values typed on the command line: numbers stay numbers (CSV columns of numbers are numeric)."""
+    for kind in (int, float):
+        try:
+            return kind(text)
+        except ValueError:
+            pass
+    return text
+
+
+def run(args) -> int:
+    from components.errors import InputError
+
+    try:
+        config = config_from_args(args)
+        previous = _read_previous(args.previous_report)
+        status = _run_pipeline(args.annotations, config, previous, args.output_dir, _examples_config(args))
+    except InputError as exc:
+        print(f"dcai agreement: bad input: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except Exception as exc:  # Beam re-raises worker errors wrapped: find the BadInputError inside
+        cause = _bad_input_cause(exc)
+        if cause is None:
+            raise
+        print(f"dcai agreement: bad input: {cause}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    print(f"{status}: report in {os.path.join(args.output_dir, 'label_consistency_report.html')}")
+    return EXIT_CONSISTENT if status == "CONSISTENT" else EXIT_INCONSISTENT
+
+
+def _bad_input_cause(exc):
+    from components.errors import InputError
+
+    seen = exc
+    while seen is not None:
+        if isinstance(seen, InputError):
+            return seen
+        seen = seen.__cause__ or seen.__context__
+    text = str(exc)
+    for marker in ("BadInputError: ", "InputError: "):
+        if marker in text:
+            return text.split(marker, 1)[1].splitlines()[0]
+    return None
+
+
+def _read_previous(path):
+    if not path:
+        return None
+    from components.label_consistency.items import BadInputError
+    try:
+        with open(path, encoding="utf-8") as f:
+            return json.load(f)
+    except (OSError, ValueError) as exc:
+        raise BadInputError(f"--previous-report {path}: {exc}") from None
+
+
+def _examples_config(args):
+    """(path, ExamplesConfig) of --examples, or None."""
+    if not args.examples:
+        return None
+    from components.label_consistency.beam_examples import ExamplesConfig
+    return args.examples, ExamplesConfig(label_column=args.example_label_column or args.label_column,
+                                         id_column=args.example_id_column)
+
+
+def _run_pipeline(path, config, previous, output_dir, examples=None) -> str:
+    import apache_beam as beam
+    from apache_beam.options.pipeline_options import PipelineOptions
+
+    from components import data_io
+    from components.label_consistency import report as report_io
+    from components.label_consistency.beam_transforms import ComputeLabelConsistency
+
+    feature_columns = [c for c in data_io.column_names(path) if c not in config.label_columns]
+    os.makedirs(output_dir, exist_ok=True)
+    options = PipelineOptions(["--direct_running_mode=in_memory", "--direct_num_workers=1"])
+    with beam.Pipeline(options=options) as p:
+        diagnostics = None
+        if examples is not None:
+            from components.label_consistency.beam_examples import DiagnoseExamples
+            examples_path, examples_config = examples
+            diagnostics = (data_io.read_record_batches(p, examples_path, "ReadExamples")
+                           | DiagnoseExamples(examples_config, source=examples_path))
+        result = (data_io.read_record_batches(p, path, "ReadAnnotations")
+                  | ComputeLabelConsistency(config, previous, source=path, consensus_location=CONSENSUS_FILE,
+                                            examples_diagnostics=diagnostics))
+        _ = result["report"] | "WriteReport" >> beam.Map(lambda r: report_io.write(output_dir, r))
+        header = consensus_header(config, feature_columns)
+        _ = (result["consensus"]
+             | "CsvLine" >> beam.Map(consensus_csv_line, config, feature_columns)
+             | "WriteConsensus" >> beam.io.WriteToText(os.path.join(output_dir, CONSENSUS_FILE), num_shards=1,
+                                                       shard_name_template="", header=header))
+    return report_io.read_report(output_dir)["status"]
+
+
+def consensus_header(config, feature_columns) -> str:
+    return _csv_line([config.item_column, config.label_column, "consensus_confidence", "consensus_n_labels",
+                      "consensus_flags"] + [c for c in feature_columns if c != config.item_column])
+
+
+def consensus_csv_line(row, config, feature_columns) -> str:
+    features = [row["features"].get(c) for c in feature_columns if c != config.item_column]
+    return _csv_line([row["item"], row["label"], row["confidence"], row["n_labels"], ";".join(row["flags"])]
+                     + features)
+
+
+def _csv_line(values) -> str:
+    import csv
+    import io
+
+    out = io.StringIO()
+    csv.writer(out, lineterminator="").writerow(["" if v is None else v for v in values])
+    return out.getvalue()

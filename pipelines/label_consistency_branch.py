@@ -1,0 +1,60 @@
+"""The taxi pipeline's label-consistency branch: simulated labelers -> LabelConsistencyGen -> (if blessed) Trainer.
+
+    ImportExampleGen.train -> SimulatedLabelers(instructions v1 or v2) -> LabelConsistencyGen
+    Resolver(latest LabelConsistencyReport in MLMD) ---------------------^ (before/after comparison)
+    LabelConsistencyGen.consensus_examples -> Trainer.consensus   (only when the blessing is 1)
+
+The labelers are simulated (pipelines/label_consistency_simulation.py documents how).
+"""
+import os
+
+from tfx import v1 as tfx
+from tfx.dsl.component.experimental.annotations import OutputArtifact, InputArtifact, Parameter
+from tfx.dsl.component.experimental.decorators import component
+from tfx.types import artifact_utils, standard_artifacts
+
+from components.artifacts import LabelConsistencyReport
+from components.label_consistency.component import LabelConsistencyGen
+from pipelines import label_consistency_simulation as simulation
+
+ANNOTATION_SPLIT = "annotations"
+
+
+@component
+def SimulatedLabelers(examples: InputArtifact[standard_artifacts.Examples],
+                      annotations: OutputArtifact[standard_artifacts.Examples],
+                      instructions_version: Parameter[str] = "v1", n_items: Parameter[int] = 1000):
+    """Three simulated labelers label `n_items` train trips under the named instructions (one row per label)."""
+    import glob
+
+    from pipelines import tf_example
+
+    pattern = os.path.join(artifact_utils.get_split_uri([examples], "train"), "*")
+    trips = simulation.choose_trips(tf_example.read_gzipped(sorted(glob.glob(pattern))), n_items)
+    annotations.split_names = artifact_utils.encode_split_names([ANNOTATION_SPLIT])
+    out_dir = artifact_utils.get_split_uri([annotations], ANNOTATION_SPLIT)
+    os.makedirs(out_dir, exist_ok=True)
+    with tf_example.writers({"rows": os.path.join(out_dir, "annotations.tfrecord.gz")}) as write:
+        for row in simulation.annotation_rows(trips, instructions_version):
+            write("rows", row)
+
+
+def add_label_consistency(nodes, instructions_version: str = "v2", n_items: int = 1000,
+                          train_steps: int = 200, eval_steps: int = 20) -> list:
+    """The branch's components for `nodes` (a pipelines.taxi_pipeline.TaxiNodes)."""
+    labelers = SimulatedLabelers(examples=nodes.train_gen.outputs["examples"],
+                                 instructions_version=instructions_version, n_items=n_items)
+    previous = tfx.dsl.Resolver(
+        strategy_class=tfx.dsl.experimental.LatestArtifactStrategy,
+        report=tfx.dsl.Channel(type=LabelConsistencyReport)).with_id("latest_label_consistency_report")
+    consistency = LabelConsistencyGen(
+        annotations=labelers.outputs["annotations"], item_column="item_id", annotator_column="annotator_id",
+        label_column=simulation.LABEL, label_domain=[0, 1], instructions_version=instructions_version,
+        previous_report=previous.outputs["report"])
+    with tfx.dsl.Cond(consistency.outputs["blessing"].future()[0].custom_property("blessed") == 1):
+        trainer = tfx.components.Trainer(
+            module_file=nodes.trainer.exec_properties["module_file"],
+            examples=consistency.outputs["consensus_examples"], schema=nodes.schema.outputs["schema"],
+            train_args=tfx.proto.TrainArgs(num_steps=train_steps),
+            eval_args=tfx.proto.EvalArgs(num_steps=eval_steps)).with_id("Trainer.consensus")
+    return [labelers, previous, consistency, trainer]

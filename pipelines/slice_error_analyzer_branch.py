@@ -1,0 +1,27 @@
+"""The taxi pipeline's slice-error branch: after the Trainer, find the eval slices where the model is worse.
+
+    ImportExampleGen.train (split eval) --+
+    Trainer.model -------------------------+--> SliceErrorAnalyzer --> slice_report, blessing, slicing_specs
+    StatisticsGen.train (eval quantiles for the bins, train shares for the diagnosis) --+
+    Resolver(latest blessed model) -------> baseline_model (the gate)
+
+`tips` is excluded: the label is computed from it.
+"""
+import json
+from typing import List
+
+from components.slice_error_analyzer.component import SliceErrorAnalyzer
+from pipelines.taxi_data import LABEL
+
+EXCLUDED_FEATURES = ("tips",)
+
+
+def add_slice_error_analyzer(nodes, with_baseline: bool = True, **parameters) -> List:
+    """[SliceErrorAnalyzer] on the eval split with the Trainer's model; `parameters` go to the component."""
+    analyzer = SliceErrorAnalyzer(
+        examples=nodes.train_gen.outputs["examples"], schema=nodes.schema.outputs["schema"],
+        model=nodes.trainer.outputs["model"],
+        baseline_model=nodes.model_resolver.outputs["model"] if with_baseline else None,
+        statistics=nodes.train_stats.outputs["statistics"], train_statistics=nodes.train_stats.outputs["statistics"],
+        label_key=LABEL, split="eval", exclude_features=json.dumps(list(EXCLUDED_FEATURES)), **parameters)
+    return [analyzer]

@@ -1,0 +1,1 @@
+"""The taxi Trainer module, alone in its folder: TFX packages (and hashes, for the cache) every .py here."""

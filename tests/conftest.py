@@ -1,0 +1,32 @@
+"""Shared test set-up: quiet TensorFlow, tf-keras for the Trainer path, and the prepared taxi sample."""
+import os
+
+os.environ.setdefault("TF_USE_LEGACY_KERAS", "1")
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+import pytest  # noqa: E402
+
+SMALL_FRACTION = 0.15  # ~2,250 trips: enough to train and evaluate, small enough for CI
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "slow: runs a whole TFX pipeline or trains a model (more than a minute)")
+
+
+@pytest.fixture(scope="session")
+def small_taxi_data(tmp_path_factory):
+    """The prepared train/serving/feedback sources on a deterministic 15% sample of the trips."""
+    from pipelines.taxi_data import prepare_taxi_data
+
+    root = str(tmp_path_factory.mktemp("taxi_data"))
+    manifest = prepare_taxi_data(root, fraction=SMALL_FRACTION)
+    return root, manifest
+
+
+@pytest.fixture(scope="session")
+def full_taxi_data(tmp_path_factory):
+    """All 15,000 prepared trips."""
+    from pipelines.taxi_data import prepare_taxi_data
+
+    root = str(tmp_path_factory.mktemp("taxi_data_full"))
+    return root, prepare_taxi_data(root)

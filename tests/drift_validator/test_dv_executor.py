@@ -1,0 +1,171 @@
+"""DriftValidator executor on hand-built artifacts over the taxi trips that ship with TFX (real TFDV statistics,
+real TFXIO reads, real Beam): a control that must pass, a planted shift that must block, concept drift
+from a prediction column, and no baseline."""
+import json
+import os
+
+import numpy as np
+import pytest
+import tensorflow as tf
+import tfx
+from tensorflow_data_validation.statistics.stats_impl import generate_statistics_in_memory
+import tensorflow_data_validation as tfdv
+from tfx.types import artifact_utils, standard_artifacts
+from tfx.utils import io_utils
+
+from components.artifacts import DriftBlessing, DriftReport
+from components.drift_validator.config import DriftConfig
+from components.drift_validator.executor import Executor
+from components.drift_validator.validation import DriftInputError
+from components.reports import read_report
+from pipelines.tf_example import read_gzipped, to_example
+
+TESTDATA = os.path.join(os.path.dirname(tfx.__file__), "components", "testdata")
+SCHEMA = os.path.join(os.path.dirname(__file__), "..", "..", "schemas", "taxi")
+
+
+def _artifact(cls, uri, splits=None, artifact_id=1):
+    artifact = cls()
+    artifact.uri = uri
+    artifact.id = artifact_id
+    if splits:
+        artifact.split_names = artifact_utils.encode_split_names(splits)
+    return artifact
+
+
+def _trips(split, limit=None):
+    paths = sorted(tf.io.gfile.glob(os.path.join(TESTDATA, "csv_example_gen", f"Split-{split}", "*.gz")))
+    rows = [features for _, features in read_gzipped(paths)]
+    return rows[:limit] if limit else rows
+
+
+def _write_examples(root, split, rows):
+    os.makedirs(os.path.join(root, f"Split-{split}"), exist_ok=True)
+    options = tf.io.TFRecordOptions(compression_type="GZIP")
+    with tf.io.TFRecordWriter(os.path.join(root, f"Split-{split}", "data.gz"), options) as writer:
+        for row in rows:
+            writer.write(to_example(row).SerializeToString())
+
+
+def _write_statistics(root, split, rows):
+    """TFDV statistics of `rows`, stored the way StatisticsGen stores them."""
+    import pyarrow as pa
+    from tfx_bsl.coders import example_coder
+    decoder = example_coder.ExamplesToRecordBatchDecoder()
+    batch = decoder.DecodeBatch([to_example(r).SerializeToString() for r in rows])
+    stats = generate_statistics_in_memory(batch, tfdv.StatsOptions())
+    os.makedirs(os.path.join(root, f"Split-{split}"), exist_ok=True)
+    io_utils.write_bytes_file(os.path.join(root, f"Split-{split}", "FeatureStats.pb"), stats.SerializeToString())
+
+
+def _outputs(tmp_path):
+    return {"anomalies": [_artifact(standard_artifacts.ExampleAnomalies, str(tmp_path / "anomalies"))],
+            "drift_report": [_artifact(DriftReport, str(tmp_path / "report"))],
+            "blessing": [_artifact(DriftBlessing, str(tmp_path / "blessing"))]}
+
+
+def _run(tmp_path, inputs, **properties):
+    outputs = _outputs(tmp_path)
+    config = properties.pop("config", DriftConfig(sample_size=1500, permutations=200, bootstrap=200))
+    Executor(Executor.Context(beam_pipeline_args=["--direct_running_mode=in_memory"],
+                              tmp_dir=str(tmp_path / "tmp"))).Do(inputs, outputs, {"config": config.to_json(),
+                                                                                   **properties})
+    report = read_report(outputs["drift_report"][0].uri, "drift")
+    return report, outputs
+
+
+@pytest.fixture(scope="module")
+def baseline_statistics():
+    return _artifact(standard_artifacts.ExampleStatistics, os.path.join(TESTDATA, "statistics_gen"),
+                     ["train", "eval"], artifact_id=11)
+
+
+@pytest.fixture(scope="module")
+def baseline_examples():
+    return _artifact(standard_artifacts.Examples, os.path.join(TESTDATA, "csv_example_gen"), ["train", "eval"], 12)
+
+
+@pytest.fixture(scope="module")
+def schema():
+    return _artifact(standard_artifacts.Schema, SCHEMA, artifact_id=13)
+
+
+def test_control_eval_vs_train_passes(tmp_path, baseline_statistics, baseline_examples, schema):
+    report, outputs = _run(tmp_path, {"statistics": [baseline_statistics], "baseline_statistics": [baseline_statistics],
+                                      "schema": [schema], "examples": [baseline_examples],
+                                      "baseline_examples": [baseline_examples]},
+                           current_split="eval", baseline_split="train")
+    assert report["status"] == "NO_DRIFT", [f for f in report["features"] if f["drift"]]
+    assert report["multivariate"]["auc"] < 0.6 and not report["multivariate"]["drift"]
+    assert outputs["blessing"][0].get_int_custom_property("blessed") in (0, 1)
+    names = {f["name"] for f in report["features"]}
+    assert "tips" not in names and "fare" in names  # SERVING environment of the curated schema
+    assert all(f["tfdv"] for f in report["features"] if f["status"] == "tested")
+    assert os.path.exists(os.path.join(outputs["anomalies"][0].uri, "Split-eval", "SchemaDiff.pb"))
+
+
+def test_planted_shift_blocks_and_names_the_features(tmp_path, baseline_statistics, baseline_examples, schema):
+    rows = _trips("eval")
+    for row in rows:
+        if row.get("fare"):
+            row["fare"] = [row["fare"][0] * 1.8 + 3.0]
+        if row.get("payment_type") == [b"Cash"]:
+            row["payment_type"] = [b"Mobile"]
+    current_root = str(tmp_path / "current")
+    _write_statistics(os.path.join(current_root, "stats"), "serving", rows)
+    _write_examples(os.path.join(current_root, "examples"), "serving", rows)
+    current_stats = _artifact(standard_artifacts.ExampleStatistics, os.path.join(current_root, "stats"), ["serving"], 21)
+    current_examples = _artifact(standard_artifacts.Examples, os.path.join(current_root, "examples"), ["serving"], 22)
+    report, outputs = _run(tmp_path, {"statistics": [current_stats], "baseline_statistics": [baseline_statistics],
+                                      "schema": [schema], "examples": [current_examples],
+                                      "baseline_examples": [baseline_examples]})
+    drifted = {f["name"] for f in report["features"] if f["drift"]}
+    assert {"fare", "payment_type"} <= drifted
+    assert report["status"] == "DRIFT" and "feature_drift" in report["blocking"]
+    assert outputs["blessing"][0].get_int_custom_property("blessed") == 0
+    assert report["multivariate"]["drift"] and report["multivariate"]["top_features"][0] in ("fare", "payment_type")
+    assert report["multivariate"]["rows_seen"] == {"baseline": 9909, "current": len(rows)}  # every row counted
+    html = open(os.path.join(outputs["drift_report"][0].uri, "drift_report.html"), encoding="utf-8").read()
+    assert "Drifted feature: fare" in html
+
+
+def test_concept_drift_from_a_prediction_column(tmp_path, baseline_statistics):
+    rng = np.random.default_rng(0)
+
+    def labelled(n, broken):
+        rows = []
+        for _ in range(n):
+            x = float(rng.normal())
+            p = 1 / (1 + np.exp(-3 * x))
+            y = int(rng.random() < (0.5 if broken else p))
+            rows.append({"x": [x], "label": [y], "score": [p]})
+        return rows
+    root = str(tmp_path / "labelled")
+    _write_examples(root, "eval", labelled(800, False))
+    _write_examples(root, "feedback", labelled(800, True))
+    _write_statistics(str(tmp_path / "stats_eval"), "eval", labelled(800, False))
+    labelled_stats = _artifact(standard_artifacts.ExampleStatistics, str(tmp_path / "stats_eval"), ["eval"], 31)
+    examples = _artifact(standard_artifacts.Examples, root, ["eval", "feedback"], 32)
+    config = DriftConfig(label_key="label", prediction_key="score", sample_size=1000, bootstrap=200)
+    report, _ = _run(tmp_path, {"statistics": [labelled_stats], "baseline_statistics": [labelled_stats],
+                                "baseline_examples": [examples], "feedback_examples": [examples]},
+                     config=config, evaluation_split="eval", feedback_split="feedback")
+    concept = report["concept_drift"]
+    assert concept["metric"] == "auc" and concept["drift"] and concept["difference_ci"][1] < 0
+    assert report["status"] == "DRIFT" and report["blocking"] == ["concept_drift"]
+    missing_label = DriftConfig(label_key="big_tipper", prediction_key="score", sample_size=100)
+    with pytest.raises(DriftInputError, match="label column 'big_tipper' is absent from the baseline examples"):
+        _run(tmp_path, {"statistics": [labelled_stats], "baseline_statistics": [labelled_stats],
+                        "baseline_examples": [examples], "feedback_examples": [examples]},
+             config=missing_label, evaluation_split="eval", feedback_split="feedback")
+
+
+def test_no_baseline_is_never_a_pass(tmp_path, baseline_statistics, schema):
+    report, outputs = _run(tmp_path, {"statistics": [baseline_statistics], "schema": [schema]}, current_split="eval")
+    assert report["status"] == "NO_BASELINE"
+    assert outputs["blessing"][0].get_int_custom_property("blessed") == 2
+
+
+def test_ambiguous_split_is_a_clear_error(tmp_path, baseline_statistics):
+    with pytest.raises(DriftInputError, match=r"splits \['train', 'eval'\]; name the one to use"):
+        _run(tmp_path, {"statistics": [baseline_statistics], "baseline_statistics": [baseline_statistics]})

@@ -1,0 +1,60 @@
+"""End to end: the taxi pipeline with the drift branch under LocalDagRunner, twice (history from MLMD)."""
+import json
+import os
+
+import pytest
+
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("taxi_pipeline")]
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory, small_taxi_data):
+    from pipelines.drift_validator_branch import add_drift_validator
+    from pipelines.local_runner import PIPELINE_NAME, run_local
+    from pipelines.run_summary import latest_run, sqlite_store
+
+    output = str(tmp_path_factory.mktemp("taxi_drift"))
+    fraction = small_taxi_data[1]["request"]["fraction"]
+    run_local(output, data_fraction=fraction, branches=[add_drift_validator], train_steps=100, eval_steps=10)
+    paths = run_local(output, data_fraction=fraction, branches=[add_drift_validator], train_steps=100, eval_steps=10)
+    store = sqlite_store(paths.metadata_path)
+    return store, {node.node: node for node in latest_run(store, PIPELINE_NAME)}
+
+
+def _report(node):
+    with open(os.path.join(node.outputs["drift_report"][0].uri, "drift_report.json")) as f:
+        return json.load(f)
+
+
+def test_serving_2015_16_drifts_from_training_2013_14_with_lineage(runs):
+    store, nodes = runs
+    monitor = nodes["DriftValidator"]
+    assert monitor.state == "COMPLETE"
+    report = _report(monitor)
+    assert report["status"] == "DRIFT"
+    names = {f["name"] for f in report["features"]}
+    assert "tips" not in names and "big_tipper" not in names  # SERVING environment
+    assert "trip_start_timestamp" in {f["name"] for f in report["features"] if f["drift"]}
+    assert report["multivariate"]["auc"] > 0.7 and report["multivariate"]["drift"]
+    concept = report["concept_drift"]
+    assert concept["metric"] == "auc" and concept["n_current"] > 100 and len(concept["difference_ci"]) == 2
+    assert monitor.outputs["blessing"][0].custom_properties["blessed"].int_value == 0
+    execution = [e for e in store.get_executions() if e.type.endswith("DriftValidator")][-1]
+    inputs = {ev.artifact_id for ev in store.get_events_by_execution_ids([execution.id]) if ev.type == ev.INPUT}
+    assert nodes["Trainer"].outputs["model"][0].id in inputs or "Trainer" not in nodes
+
+
+def test_history_comes_from_the_previous_run_in_mlmd(runs):
+    _, nodes = runs
+    history = _report(nodes["DriftValidator"])["history"]
+    assert len(history["runs"]) == 2 and history["runs"][-1] == "this run"
+    assert history["features"]["fare"][0] is not None
+
+
+def test_control_two_random_halves_of_training_data_pass(runs):
+    _, nodes = runs
+    control = nodes["DriftValidator.control"]
+    report = _report(control)
+    assert report["status"] == "NO_DRIFT", [f["name"] for f in report["features"] if f["drift"]]
+    assert not report["multivariate"]["drift"]
+    assert control.outputs["blessing"][0].custom_properties["blessed"].int_value == 1

@@ -1,0 +1,69 @@
+"""The `dcai` CLI: fast help, and one clear line with a non-zero exit for each kind of bad input."""
+import os
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+from pipelines import REPO_ROOT
+from pipelines.cli import main
+
+TAXI_COMMANDS = ("demo", "prepare-data", "compile-kubeflow")
+
+
+def run_python(code: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO_ROOT, timeout=120)
+
+
+def test_help_lists_every_command_without_importing_tensorflow():
+    result = run_python("import sys; from pipelines.cli import main\n"
+                        "try:\n    main(['--help'])\nexcept SystemExit as e:\n    code = e.code\n"
+                        "print('TF_LOADED' if 'tensorflow' in sys.modules or 'tfx' in sys.modules else 'TF_FREE', code)")
+    assert result.stdout.strip().endswith("TF_FREE 0"), result.stderr
+    for command in TAXI_COMMANDS + ("drift", "agreement", "slices"):
+        assert command in result.stdout
+
+
+def one_line_error(capsys) -> str:
+    err = capsys.readouterr().err.strip()
+    assert "Traceback" not in err
+    assert len(err.splitlines()) == 1, err
+    return err
+
+
+def test_unknown_subcommand_is_one_line_and_exit_2(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["frobnicate"])
+    assert exit_info.value.code == 2
+    assert "invalid choice: 'frobnicate'" in one_line_error(capsys)
+
+
+def test_unwritable_output_directory_is_one_line_and_exit_2(capsys, tmp_path):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a directory")
+    with pytest.raises(SystemExit) as exit_info:
+        main(["demo", "--output-dir", str(blocker / "out")])
+    assert exit_info.value.code == 2
+    assert f"cannot write to output directory '{blocker / 'out'}'" in one_line_error(capsys)
+
+
+def test_missing_taxi_test_data_is_one_line_and_exit_2(capsys, tmp_path, monkeypatch):
+    from pipelines import taxi_data
+
+    monkeypatch.setattr(taxi_data, "taxi_testdata_dir", lambda: str(tmp_path / "empty"))
+    assert main(["prepare-data", "--output-dir", str(tmp_path / "out")]) == 2
+    assert "no taxi trips found under" in one_line_error(capsys)
+
+
+def test_setup_without_python_310_says_what_to_install(tmp_path):
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}  # no pyenv, no python3.10 here
+    if shutil.which("python3.10", path=env["PATH"]):
+        pytest.skip("this machine has a system python3.10")
+    result = subprocess.run(["bash", os.path.join(REPO_ROOT, "requirements", "make_venv.sh"), str(tmp_path / "venv")],
+                            capture_output=True, text=True, env=env, timeout=60)
+    assert result.returncode == 3
+    assert result.stderr.strip().splitlines() == [
+        "error: tfx-dcai needs Python 3.10 (the TFX 1.16 stack supports 3.9-3.10) and none was found; install it "
+        "(e.g. 'pyenv install 3.10.13' or 'apt-get install python3.10') or set DCAI_PYTHON=/path/to/python3.10."]
+    assert not (tmp_path / "venv").exists()
