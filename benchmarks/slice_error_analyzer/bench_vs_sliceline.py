@@ -2,7 +2,7 @@
 
 Data: taxi_errors.py (15,002 real trips, a logistic regression's errors, deterministic resample to --rows).
 Both sides search the same binned codes (our encoding: quantile bins, top values + other, missing) with the
-same alpha, k, max_level, min_support. Each measurement runs in its own process (peak RSS from os.wait4);
+same alpha, k, max_level, min_support. Each measurement runs in its own process (peak RSS of that process, imports included);
 figures are medians of --repeats runs. Prints one line per comparison: what, ours, anchor, ratio.
 
     PYTHONPATH=. .venv/bin/python benchmarks/slice_error_analyzer/bench_vs_sliceline.py \
@@ -11,6 +11,7 @@ figures are medians of --repeats runs. Prints one line per comparison: what, our
 import argparse
 import json
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -63,24 +64,24 @@ def _child(mode: str, path: str, params: dict):
         sys.path.insert(0, REPO)
         import pandas as pd
         from components.slice_error_analyzer import find_slices
-        frame = pd.read_pickle(path.replace(".npz", "") + ".pkl")
+        frame = pd.read_pickle(path + ".pkl")
         start = time.perf_counter()
         report = find_slices(frame, "big_tipper", ranking="sliceline", **params)
         scores = [s["score"] for s in report["sliceline_top_k"]]
-    print(json.dumps({"seconds": time.perf_counter() - start, "scores": scores}))
+    seconds = time.perf_counter() - start
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps({"seconds": seconds, "peak_mb": peak_mb, "scores": scores}))
 
 
 def _measure(python: str, mode: str, path: str, params: dict):
     env = dict(os.environ, PYTHONPATH=REPO, PYTHONWARNINGS="ignore")
-    process = subprocess.Popen([python, __file__, "--child", mode, "--data", path, "--params", json.dumps(params)],
+    process = subprocess.Popen(  # noqa: S603
+        [python, __file__, "--child", mode, "--data", path, "--params", json.dumps(params)],
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, text=True)
     out, err = process.communicate()
-    _, status, usage = os.wait4(process.pid, 0) if process.returncode is None else (0, process.returncode, None)
-    if status != 0:
-        raise RuntimeError(f"{mode} failed (status {status}): {err[-2000:]}")
-    result = json.loads(out.strip().splitlines()[-1])
-    result["peak_mb"] = usage.ru_maxrss / 1024
-    return result
+    if process.returncode != 0:
+        raise RuntimeError(f"{mode} failed (status {process.returncode}): {err[-3000:]}")
+    return json.loads(out.strip().splitlines()[-1])
 
 
 def main():

@@ -50,7 +50,8 @@ def _row_reader(examples: types.Artifact, split: str, raw_records: bool):
     factory = tfxio_utils.get_tfxio_factory_from_artifact(
         [examples], _TELEMETRY, raw_record_column_name=RAW_RECORD_COLUMN if raw_records else None)
     pattern = io_utils.all_files_pattern(artifact_utils.get_split_uri([examples], split))
-    return lambda pipeline: pipeline | f"Read[{split}@{examples.id or examples.uri}]" >> factory(pattern).BeamSource()
+    label = f"Read[{split}@{examples.id or examples.uri}{',raw' if raw_records else ''}]"
+    return lambda pipeline: pipeline | label >> factory(pattern).BeamSource()
 
 
 def _previous_reports(artifacts: List[types.Artifact]) -> List[dict]:

@@ -1,4 +1,5 @@
 """drift_report.json (stable contract, see docs/drift_validator.md) and drift_report.html."""
+import dataclasses
 from typing import List, Optional
 
 from components import reports
@@ -82,7 +83,7 @@ def build_report(config: DriftConfig, features: List[dict], schema_anomalies: Li
         "blessed": baseline_available and not blocking,
         "blocking": blocking,
         "context": context or {},
-        "config": DriftConfig.from_json(config.to_json()).__dict__,
+        "config": dataclasses.asdict(config),
         "features": features,
         "schema_anomalies": schema_anomalies,
         "multivariate": multivariate,
