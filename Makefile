@@ -17,7 +17,7 @@ demo: venv
 	$(VENV)/bin/dcai demo --output-dir $(OUTPUT)
 
 test: venv
-	$(PY) -m pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
+	$(PY) -m pytest -n 2 --dist loadfile $(PYTEST_ARGS)
 
 test-fast: venv
 	$(PY) -m pytest -m "not slow" $(PYTEST_ARGS)

@@ -14,6 +14,8 @@ _EXPORTS = {
     "LabelConsistencyBlessing": "components.artifacts",
     "SliceBlessing": "components.artifacts",
     "LabelConsistencyGen": "components.label_consistency.component",
+    "DriftValidator": "components.drift_validator.component",
+    "SliceErrorAnalyzer": "components.slice_error_analyzer.component",
 }
 
 __all__ = sorted(_EXPORTS)

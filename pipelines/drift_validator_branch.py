@@ -16,6 +16,7 @@ from tfx import v1 as tfx
 from components.artifacts import DriftReport
 from components.drift_validator.component import DriftValidator
 from components.drift_validator.config import DriftConfig
+from components.drift_validator.history import LatestUpToStrategy
 from pipelines.taxi_data import LABEL
 
 HISTORY_RUNS = 10
@@ -25,8 +26,7 @@ CONTROL_ID = "DriftValidator.control"
 
 def _history(node_id: str):
     return tfx.dsl.Resolver(
-        strategy_class=tfx.dsl.experimental.LatestArtifactStrategy,
-        config={"desired_num_of_artifacts": HISTORY_RUNS},
+        strategy_class=LatestUpToStrategy, config={"max_artifacts": HISTORY_RUNS},
         reports=tfx.dsl.Channel(type=DriftReport, producer_component_id=node_id, output_key="drift_report"),
     ).with_id(f"{node_id}.history")
 

@@ -5,7 +5,7 @@ import pytest
 
 from pipelines.run_summary import anomalies_by_split, format_summary, latest_run, pushed_model, sqlite_store
 
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("taxi_pipeline")]
+pytestmark = pytest.mark.slow
 
 STANDARD_NODES = {
     "ImportExampleGen.train", "ImportExampleGen.serving", "ImportExampleGen.feedback", "StatisticsGen.train",
@@ -15,12 +15,12 @@ STANDARD_NODES = {
 
 @pytest.fixture(scope="module")
 def pipeline_runs(tmp_path_factory, small_taxi_data):
-    """Two runs of the standard pipeline in the same output directory: the second must come from the cache."""
+    """Three runs of the standard pipeline in one output directory (one ML Metadata store)."""
     from pipelines.local_runner import PIPELINE_NAME, run_local
 
     output = str(tmp_path_factory.mktemp("taxi_run"))
     runs = []
-    for _ in range(2):
+    for _ in range(3):
         paths = run_local(output, data_fraction=small_taxi_data[1]["request"]["fraction"], branches=[],
                           train_steps=100, eval_steps=10)
         runs.append(latest_run(sqlite_store(paths.metadata_path), PIPELINE_NAME))
@@ -32,13 +32,13 @@ def by_node(run):
 
 
 def test_every_standard_component_ran(pipeline_runs):
-    _, (first, _) = pipeline_runs
+    _, (first, _, _) = pipeline_runs
     assert set(by_node(first)) == STANDARD_NODES
     assert {node.state for node in first} == {"COMPLETE"}
 
 
 def test_model_was_trained_blessed_and_pushed(pipeline_runs):
-    paths, (first, _) = pipeline_runs
+    paths, (first, _, _) = pipeline_runs
     nodes = by_node(first)
     blessing = nodes["Evaluator"].outputs["blessing"][0]
     assert blessing.custom_properties["blessed"].int_value == 1
@@ -48,7 +48,7 @@ def test_model_was_trained_blessed_and_pushed(pipeline_runs):
 
 
 def test_pushed_model_is_the_trained_model_in_mlmd_lineage(pipeline_runs):
-    paths, (first, _) = pipeline_runs
+    paths, (first, _, _) = pipeline_runs
     store = sqlite_store(paths.metadata_path)
     trained = by_node(first)["Trainer"].outputs["model"][0]
     pusher_execution = [e for e in store.get_executions() if e.type.endswith("Pusher")][0]
@@ -58,7 +58,7 @@ def test_pushed_model_is_the_trained_model_in_mlmd_lineage(pipeline_runs):
 
 
 def test_serving_data_was_validated_in_the_serving_environment(pipeline_runs):
-    _, (first, _) = pipeline_runs
+    _, (first, _, _) = pipeline_runs
     nodes = by_node(first)
     serving = anomalies_by_split(nodes["ExampleValidator.serving"].outputs["anomalies"][0])
     assert serving == {"serving": []}  # the label is absent from serving data and that is not an anomaly
@@ -70,7 +70,7 @@ def test_serving_statistics_have_no_label(pipeline_runs):
     from tfx.components.statistics_gen import stats_artifact_utils
     from tfx.types import standard_artifacts
 
-    _, (first, _) = pipeline_runs
+    _, (first, _, _) = pipeline_runs
     artifact = standard_artifacts.ExampleStatistics()
     artifact.set_mlmd_artifact(by_node(first)["StatisticsGen.serving"].outputs["statistics"][0])
     names = {f.path.step[0] for f in stats_artifact_utils.load_statistics(artifact, "serving").proto()
@@ -78,20 +78,30 @@ def test_serving_statistics_have_no_label(pipeline_runs):
     assert "big_tipper" not in names and "tips" not in names and "fare" in names
 
 
+def states(run) -> dict:
+    return {node.node: node.state for node in run}
+
+
+def test_second_run_reevaluates_against_the_first_blessed_model_and_caches_the_rest(pipeline_runs):
+    _, (first, second, _) = pipeline_runs
+    expected = {name: "CACHED" for name in STANDARD_NODES}
+    # The resolver runs every time; it now finds run 1's blessed model, a new input for the Evaluator,
+    # so the Evaluator (and the Pusher after it) re-execute. Everything else is served from the cache.
+    expected.update({"latest_blessed_model_resolver": "COMPLETE", "Evaluator": "COMPLETE", "Pusher": "COMPLETE"})
+    assert states(second) == expected
+    assert by_node(second)["Trainer"].outputs["model"][0].id == by_node(first)["Trainer"].outputs["model"][0].id
+
+
 def test_rerun_with_unchanged_inputs_is_served_from_the_cache(pipeline_runs):
-    _, (first, second) = pipeline_runs
-    states = {node.node: node.state for node in second}
-    assert set(states) == STANDARD_NODES
-    resolver = states.pop("latest_blessed_model_resolver")  # resolvers are re-evaluated every run
-    assert resolver == "COMPLETE"
-    assert set(states.values()) == {"CACHED"}
-    first_outputs = {n.node: [a.id for arts in n.outputs.values() for a in arts] for n in first}
-    second_outputs = {n.node: [a.id for arts in n.outputs.values() for a in arts] for n in second}
-    assert second_outputs["Trainer"] == first_outputs["Trainer"]
+    _, (_, second, third) = pipeline_runs
+    expected = {name: "CACHED" for name in STANDARD_NODES}
+    expected["latest_blessed_model_resolver"] = "COMPLETE"  # resolvers are re-evaluated every run
+    assert states(third) == expected
+    assert by_node(third)["Evaluator"].outputs["blessing"][0].id == by_node(second)["Evaluator"].outputs["blessing"][0].id
 
 
 def test_summary_names_the_pushed_model_and_the_validation(pipeline_runs):
-    paths, (first, _) = pipeline_runs
+    paths, (first, _, _) = pipeline_runs
     summary = format_summary(first, paths.metadata_path)
     assert f"Pushed model: {pushed_model(first)}" in summary
     assert "ExampleValidator.serving [serving]: no anomalies" in summary

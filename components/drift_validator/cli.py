@@ -45,11 +45,13 @@ def _statistics(paths, output_dir):
     import tensorflow_data_validation as tfdv
     from tensorflow_metadata.proto.v0 import statistics_pb2
     from components.data_io import read_record_batches
+    from components.drift_validator.tabular import to_list_columns
     options = tfdv.StatsOptions(num_quantiles_histogram_buckets=CLI_QUANTILE_BUCKETS)
     files = {side: os.path.join(output_dir, f"{side}_statistics.pb") for side in paths}
     with beam.Pipeline(argv=["--direct_running_mode=in_memory"]) as pipeline:
         for side, path in paths.items():
-            _ = (read_record_batches(pipeline, path, side) | f"Stats[{side}]" >> tfdv.GenerateStatistics(options)
+            _ = (read_record_batches(pipeline, path, side) | f"ListColumns[{side}]" >> beam.Map(to_list_columns)
+                 | f"Stats[{side}]" >> tfdv.GenerateStatistics(options)
                  | f"Write[{side}]" >> beam.Map(_write_bytes, files[side]))
     result = {}
     for side, file in files.items():

@@ -64,3 +64,18 @@ def encode(baseline: Dict[str, np.ndarray], current: Dict[str, np.ndarray], feat
         xc.append(np.array([np.nan if v is None else codes.get(str(v), other) for v in c]))
         categorical.append(True)
     return np.column_stack(xb), np.column_stack(xc), np.array(categorical, dtype=bool)
+
+
+def to_list_columns(batch: pa.RecordBatch) -> pa.RecordBatch:
+    """Flat columns (CSV) become one-value list columns, as TFDV expects; a null cell becomes a null list."""
+    import pyarrow.compute as pc
+    columns = []
+    for column in batch.columns:
+        if pa.types.is_list(column.type) or pa.types.is_large_list(column.type):
+            columns.append(column)
+            continue
+        valid = column.is_valid()
+        counts = pc.cast(valid, pa.int32()).to_numpy(zero_copy_only=False)
+        offsets = pa.array(np.concatenate([[0], np.cumsum(counts)]).astype(np.int32))
+        columns.append(pa.ListArray.from_arrays(offsets, column.drop_null(), mask=pc.invert(valid)))
+    return pa.RecordBatch.from_arrays(columns, batch.schema.names)

@@ -5,6 +5,8 @@ import hashlib
 from collections import Counter
 
 import apache_beam as beam
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from components.label_consistency.accumulator import AgreementAccumulator
 from components.label_consistency.agreement import sort_key
@@ -27,22 +29,53 @@ def _scalar(value):
     return value
 
 
-def rows_from_record_batch(batch, config: LabelConsistencyConfig, source: str = "annotations"):
-    """(item id, (annotator, label, features)) per row; a missing column is a BadInputError naming it."""
+def column_values(column: pa.Array) -> list:
+    """A column as Python scalars: one-value lists (tf.Example features) unwrapped, valid UTF-8 bytes as text."""
+    if pa.types.is_list(column.type) or pa.types.is_large_list(column.type):
+        if column.null_count == 0 and pc.all(pc.equal(pc.list_value_length(column), 1)).as_py() is not False:
+            column = column.flatten()
+        else:
+            return [v if not isinstance(v, list) else (v[0] if len(v) == 1 else (None if not v else v))
+                    for v in column.to_pylist()]
+    if pa.types.is_binary(column.type) or pa.types.is_large_binary(column.type):
+        try:
+            column = column.cast(pa.string())
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            pass  # not UTF-8: the label check names the column; features are decoded with replacement
+    return column.to_pylist()
+
+
+def item_parts_from_record_batch(batch, config: LabelConsistencyConfig, source: str = "annotations"):
+    """(item id, part) per item of the batch: part = {"rows": [(annotator, label)], "first": (row key, feature
+    values), "names": feature names, "inconsistent": features differ between rows}. A missing column is a
+    BadInputError naming it."""
     names = batch.schema.names
     for column in (config.item_column, config.annotator_column, config.label_column):
         if column not in names:
             raise BadInputError(f"{source}: no column {column!r}; columns are {sorted(names)}")
-    data = batch.to_pydict()
-    feature_names = [n for n in names if n not in config.label_columns]
-    for i in range(batch.num_rows):
-        item = _scalar(data[config.item_column][i])
-        annotator = _scalar(data[config.annotator_column][i])
-        label = _label(data[config.label_column][i], config)
+    columns = {n: column_values(batch.column(i)) for i, n in enumerate(names)}
+    feature_names = tuple(n for n in names if n not in config.label_columns)
+    feature_rows = list(zip(*(columns[n] for n in feature_names))) if feature_names else [()] * batch.num_rows
+    items, annotators = columns[config.item_column], columns[config.annotator_column]
+    parts = {}
+    for i, raw in enumerate(columns[config.label_column]):
+        label = _label(raw, config)
         if config.kind == "text" and isinstance(label, str) and not label.strip():
             label = None  # an empty transcript is a missing label
-        features = {n: _scalar(data[n][i]) for n in feature_names}
-        yield (MISSING_ITEM if item is None else str(item)), (annotator, label, features)
+        item, annotator = _scalar(items[i]), _scalar(annotators[i])
+        key = MISSING_ITEM if item is None else str(item)
+        features = tuple(_scalar(v) for v in feature_rows[i])
+        row_key = (str(annotator), str(label))
+        part = parts.get(key)
+        if part is None:
+            parts[key] = {"rows": [(annotator, label)], "first": (row_key, features), "names": feature_names,
+                          "inconsistent": False}
+            continue
+        part["rows"].append((annotator, label))
+        part["inconsistent"] |= features != part["first"][1]
+        if row_key < part["first"][0]:
+            part["first"] = (row_key, features)
+    yield from parts.items()
 
 
 def _label(value, config):
@@ -59,24 +92,26 @@ def _label(value, config):
 
 
 def assemble(keyed, config: LabelConsistencyConfig):
-    """One item's rows -> {item, labels, flags, dropped, features}; rows without annotator are dropped."""
-    item, rows = keyed
-    rows = sorted(rows, key=lambda r: (str(r[0]), str(r[1])))
+    """One item's parts -> {item, labels, flags, dropped, features, n_rows}; rows without annotator are dropped.
+    The features come from the item's first row in (annotator, label) order."""
+    item, parts = keyed
+    parts = list(parts)
+    rows = [row for part in parts for row in part["rows"]]
     dropped = Counter()
     if item == MISSING_ITEM:
         dropped["missing_item_id"] = len(rows)
         return {"item": None, "labels": {}, "flags": [], "dropped": dropped, "features": {}, "n_rows": len(rows)}
-    with_annotator = [(a, label) for a, label, _ in rows if a is not None]
+    with_annotator = [(a, label) for a, label in rows if a is not None]
     dropped["missing_annotator"] = len(rows) - len(with_annotator)
     labels, flags, more = assemble_item(with_annotator, config.label_domain, multiple=config.kind == "bbox")
     dropped.update(more)
-    features = dict(rows[0][2])
-    if any(r[2] != features for r in rows[1:]):
+    first = min(parts, key=lambda part: part["first"][0])
+    if any(part["inconsistent"] or part["first"][1] != first["first"][1] for part in parts):
         flags = sorted(set(flags) | {"inconsistent_features"})
     if dropped["missing_annotator"]:
         flags = sorted(set(flags) | {"missing_annotator"})
-    return {"item": item, "labels": labels, "flags": flags, "dropped": +dropped, "features": features,
-            "n_rows": len(rows)}
+    return {"item": item, "labels": labels, "flags": flags, "dropped": +dropped,
+            "features": dict(zip(first["names"], first["first"][1])), "n_rows": len(rows)}
 
 
 class AgreementCombineFn(beam.CombineFn):
@@ -182,7 +217,7 @@ class ComputeLabelConsistency(beam.PTransform):
     def expand(self, record_batches):
         config = self._config
         items = (record_batches
-                 | "ToRows" >> beam.FlatMap(rows_from_record_batch, config, self._source)
+                 | "ItemParts" >> beam.FlatMap(item_parts_from_record_batch, config, self._source)
                  | "GroupByItem" >> beam.GroupByKey()
                  | "Assemble" >> beam.Map(assemble, config))
         real_items = items | "KnownItems" >> beam.Filter(lambda it: it["item"] is not None)

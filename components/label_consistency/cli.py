@@ -21,7 +21,7 @@ def add_arguments(parser) -> None:
     parser.add_argument("--label-column", required=True)
     parser.add_argument("--level", choices=LEVELS, default="nominal")
     parser.add_argument("--kind", choices=("class", "bbox", "text"), default="class",
-                        help="only 'class' is implemented so far")
+                        help="class labels, transcripts (text), or boxes (bbox: one 'x1 y1 x2 y2 [class]' per row)")
     parser.add_argument("--consensus", choices=METHODS, default="majority")
     parser.add_argument("--weights", choices=("linear", "quadratic"), default=None,
                         help="weights of the pairwise Cohen's kappa (default: unweighted)")

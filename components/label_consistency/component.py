@@ -40,6 +40,8 @@ class LabelConsistencyGenSpec(ComponentSpec):
         "n_bootstrap": ExecutionParameter(type=int),
         "min_confidence": ExecutionParameter(type=float),
         "consensus_splits": ExecutionParameter(type=str),              # JSON {split: hash buckets}
+        "text_normalisation": ExecutionParameter(type=str, optional=True),   # JSON list of rules
+        "match_iou": ExecutionParameter(type=float, optional=True),
         "example_label_column": ExecutionParameter(type=str, optional=True),
         "example_id_column": ExecutionParameter(type=str, optional=True),
         "example_features": ExecutionParameter(type=str, optional=True),  # JSON list
@@ -65,12 +67,14 @@ class LabelConsistencyGen(base_beam_component.BaseBeamComponent):
                  kind: str = "class", consensus: str = "majority", weights: Optional[str] = None,
                  thresholds: Thresholds = Thresholds(), label_domain: Optional[Sequence] = None,
                  instructions_version: str = "", n_bootstrap: int = 1000, min_confidence: float = 0.0,
-                 consensus_splits: Optional[dict] = None,
+                 consensus_splits: Optional[dict] = None, text_normalisation: Sequence[str] = ("whitespace",),
+                 match_iou: float = 0.5,
                  previous_report: Optional[types.BaseChannel] = None,
                  examples: Optional[types.BaseChannel] = None, example_label_column: Optional[str] = None,
                  example_id_column: Optional[str] = None, example_features: Optional[Sequence[str]] = None):
         LabelConsistencyConfig(item_column, annotator_column, label_column, level, kind, consensus, thresholds,
-                               weights)  # fail at pipeline construction on bad parameters
+                               weights, text_normalisation=tuple(text_normalisation),
+                               match_iou=match_iou)  # fail at pipeline construction on bad parameters
         spec = LabelConsistencyGenSpec(
             annotations=annotations, previous_report=previous_report, examples=examples,
             example_label_column=example_label_column, example_id_column=example_id_column,
@@ -82,6 +86,7 @@ class LabelConsistencyGen(base_beam_component.BaseBeamComponent):
             label_domain=json.dumps(list(label_domain)) if label_domain is not None else None,
             instructions_version=instructions_version, n_bootstrap=n_bootstrap, min_confidence=min_confidence,
             consensus_splits=json.dumps(consensus_splits or DEFAULT_SPLITS),
+            text_normalisation=json.dumps(list(text_normalisation)), match_iou=match_iou,
             report=types.Channel(type=LabelConsistencyReport),
             consensus_examples=types.Channel(type=standard_artifacts.Examples),
             blessing=types.Channel(type=LabelConsistencyBlessing))

@@ -29,7 +29,9 @@ def config_from(exec_properties: dict) -> LabelConsistencyConfig:
                               exec_properties["min_class_kappa"]),
         label_domain=tuple(json.loads(domain)) if domain else None,
         instructions_version=exec_properties["instructions_version"],
-        n_bootstrap=exec_properties["n_bootstrap"], min_confidence=exec_properties["min_confidence"])
+        n_bootstrap=exec_properties["n_bootstrap"], min_confidence=exec_properties["min_confidence"],
+        text_normalisation=tuple(json.loads(exec_properties.get("text_normalisation") or '["whitespace"]')),
+        match_iou=exec_properties.get("match_iou") or 0.5)
 
 
 def previous_report(input_dict: dict, instructions_version: str):

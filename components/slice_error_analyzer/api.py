@@ -1,4 +1,5 @@
 """`find_slices`: the analysis on in-memory data (pandas DataFrame or dict of arrays), run on Beam in-process."""
+import os
 import tempfile
 from typing import Optional
 
@@ -29,6 +30,23 @@ def to_record_batches(data, batch_rows: int = BATCH_ROWS):
     return table.to_batches(max_chunksize=batch_rows)
 
 
+def _write_ipc(batches, directory: str):
+    """One Arrow IPC file per batch: Beam then ships file names, not the data pickled into the graph."""
+    paths = []
+    for i, batch in enumerate(batches):
+        path = os.path.join(directory, f"batch-{i:05d}.arrow")
+        with pa.OSFile(path, "wb") as sink, pa.ipc.new_file(sink, batch.schema) as writer:
+            writer.write_batch(batch)
+        paths.append(path)
+    return paths
+
+
+def _read_ipc(path: str):
+    with pa.OSFile(path, "rb") as source:
+        reader = pa.ipc.open_file(source)
+        return [reader.get_batch(i) for i in range(reader.num_record_batches)]
+
+
 def find_slices(data, label: str, prediction: str = "prediction", output_dir: Optional[str] = None,
                 baseline_prediction: Optional[str] = None, **parameters) -> dict:
     """Slices where the predictions in `data[prediction]` are significantly worse; returns the report dict.
@@ -46,7 +64,8 @@ def find_slices(data, label: str, prediction: str = "prediction", output_dir: Op
     features = config.features_from(names, reserved=[baseline_prediction] if baseline_prediction else [])
     with tempfile.TemporaryDirectory() as scratch:
         report_dir = output_dir or scratch
+        paths = _write_ipc(batches, scratch)
         with beam.Pipeline(options=in_process_options()) as pipeline:
-            _ = (pipeline | "Data" >> beam.Create(batches)
+            _ = (pipeline | "DataFiles" >> beam.Create(paths) | "Data" >> beam.FlatMap(_read_ipc)
                  | "Analyze" >> AnalyzeSlices(config, features, report_dir, baseline_prediction=baseline_prediction))
         return read_report(report_dir, REPORT_NAME)

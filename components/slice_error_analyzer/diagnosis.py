@@ -45,9 +45,11 @@ def predicate_share(predicate: dict, feature_stats, num_examples: int) -> Option
         histograms = [h for h in feature_stats.num_stats.histograms if h.buckets]
         if not histograms:
             return None
-        lo, hi = {"<": (-float("inf"), value), ">=": (value, float("inf")),
-                  "in": tuple(value or (0, 0))}.get(op, (-float("inf"), float("inf")))
-        return present * _range_share(histograms[0], lo, hi)
+        ranges = {"<": lambda: (-float("inf"), value), ">=": lambda: (value, float("inf")),
+                  "in": lambda: tuple(value)}
+        if op not in ranges:
+            return None
+        return present * _range_share(histograms[0], *ranges[op]())
     frequencies = {tv.value: tv.frequency for tv in feature_stats.string_stats.top_values}
     counted = common.num_non_missing
     if op == "==":

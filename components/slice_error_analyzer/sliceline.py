@@ -16,11 +16,11 @@ import itertools
 from typing import List, Tuple
 
 import numpy as np
-from scipy import sparse
 
 # columns of a slice statistics row
 SIZE, ERROR_SUM, ERROR_MAX, ERROR_SQUARES, DIFF_SUM, DIFF_SQUARES = range(6)
 N_STATS = 6
+DENSE_CELLS_LIMIT = 1 << 20
 
 
 @dataclasses.dataclass(frozen=True)
@@ -93,6 +93,18 @@ def _min_top_score(state: LatticeState) -> float:
     return float(state.top_stats[-1, 0]) if len(state.top_stats) else -np.inf
 
 
+def _joined_pairs(parents: np.ndarray, feature_of: np.ndarray, level: int):
+    """Apriori join: two parents with the same first L-2 columns and last columns of different features."""
+    groups = {}
+    for i, row in enumerate(parents.tolist()):
+        groups.setdefault(tuple(row[:level - 2]), []).append(row[-1])
+    for prefix, lasts in groups.items():
+        lasts = sorted(lasts)
+        for a, b in itertools.combinations(lasts, 2):
+            if feature_of[a] != feature_of[b]:
+                yield prefix + (a, b)
+
+
 def next_candidates(state: LatticeState, feature_of: np.ndarray, totals: Totals,
                     params: SliceLineParams) -> np.ndarray:
     """Level L+1 candidates from level L's valid slices, after parent, size and score-bound pruning."""
@@ -102,26 +114,15 @@ def next_candidates(state: LatticeState, feature_of: np.ndarray, totals: Totals,
     if level > params.max_level or len(parents) < 2:
         return np.zeros((0, level), np.int64)
     index = {tuple(s): i for i, s in enumerate(parents.tolist())}
-    by_shared = {}
-    for i, s in enumerate(parents.tolist()):
-        for shared in itertools.combinations(s, level - 2):
-            by_shared.setdefault(shared, []).append(i)
-    candidates = set()
-    for members in by_shared.values():
-        for a, b in itertools.combinations(members, 2):
-            union = tuple(sorted(set(parents[a]) | set(parents[b])))
-            if len(union) == level and len(set(feature_of[list(union)])) == level:
-                candidates.add(union)
-    rows, bounds = [], []
-    for candidate in sorted(candidates):
-        parent_rows = [index.get(p) for p in itertools.combinations(candidate, level - 1)]
-        if None in parent_rows:
-            continue
-        rows.append(candidate)
-        bounds.append(parent_stats[parent_rows][:, [SIZE, ERROR_SUM, ERROR_MAX]].min(axis=0))
+    rows, parent_rows = [], []
+    for candidate in _joined_pairs(parents, feature_of, level):
+        found = [index.get(candidate[:j] + candidate[j + 1:]) for j in range(level)]
+        if None not in found:  # every parent must be valid (the reference prunes the rest)
+            rows.append(candidate)
+            parent_rows.append(found)
     if not rows:
         return np.zeros((0, level), np.int64)
-    bounds = np.asarray(bounds)
+    bounds = parent_stats[np.asarray(parent_rows)][:, :, [SIZE, ERROR_SUM, ERROR_MAX]].min(axis=1)
     upper = score_upper_bound(bounds[:, 0], bounds[:, 1], bounds[:, 2], totals, params)
     promising = (bounds[:, 0] >= params.min_support) & (upper > _min_top_score(state)) & (upper > 0)
     return np.asarray(rows, np.int64)[promising].reshape(-1, level)
@@ -159,34 +160,40 @@ def empty_state() -> LatticeState:
                         np.zeros((0, N_STATS + 1)), [])
 
 
-def one_hot(codes: np.ndarray, offsets: np.ndarray, n_columns: int) -> sparse.csr_matrix:
-    """(rows, columns) 0/1 matrix with one 1 per feature per row."""
-    rows, features = codes.shape
-    columns = (codes + offsets[None, :]).ravel()
-    return sparse.csr_matrix((np.ones(rows * features, np.int32), columns, np.arange(0, rows * features + 1,
-                                                                                        max(features, 1))),
-                             shape=(rows, n_columns)) if features else sparse.csr_matrix((rows, n_columns))
-
-
 def evaluate_candidates(codes: np.ndarray, offsets: np.ndarray, n_columns: int, errors: np.ndarray,
                         baseline_errors: np.ndarray, candidates: np.ndarray) -> np.ndarray:
-    """Slice statistics (rows: candidates, columns: SIZE..DIFF_SQUARES) of one batch; combinable by sum/max."""
+    """Slice statistics (rows: candidates, columns: SIZE..DIFF_SQUARES) of one batch; combinable by sum/max.
+
+    Candidates on the same features are counted together: the rows' codes on those features form one
+    mixed-radix key, and bincount over the key gives every value combination's statistics in one pass.
+    """
     stats = np.zeros((len(candidates), N_STATS))
     if not len(candidates) or not len(codes):
         return stats
-    level = candidates.shape[1]
-    selector = sparse.csr_matrix((np.ones(candidates.size, np.int32), candidates.ravel(),
-                                  np.arange(0, candidates.size + 1, level)), shape=(len(candidates), n_columns))
-    member = (one_hot(codes, offsets, n_columns) @ selector.T).tocsc()
-    member.data = (member.data == level).astype(np.float64)
-    member.eliminate_zeros()
+    domains = np.diff(np.append(offsets, n_columns))
+    features = np.searchsorted(offsets, candidates, side="right") - 1
+    local = candidates - offsets[features]
     diff = errors - baseline_errors
-    stats[:, SIZE] = np.asarray(member.sum(axis=0)).ravel()
-    stats[:, ERROR_SUM] = errors @ member
-    stats[:, ERROR_SQUARES] = (errors * errors) @ member
-    stats[:, DIFF_SUM] = diff @ member
-    stats[:, DIFF_SQUARES] = (diff * diff) @ member
-    stats[:, ERROR_MAX] = np.asarray(member.multiply(errors[:, None]).max(axis=0).todense()).ravel()
+    weights = (errors, errors * errors, diff, diff * diff)
+    groups = {}
+    for i, row in enumerate(map(tuple, features.tolist())):
+        groups.setdefault(row, []).append(i)
+    for group_features, members in groups.items():
+        strides = np.cumprod([1] + [int(domains[f]) for f in group_features[:-1]])
+        cells = int(strides[-1] * domains[group_features[-1]])
+        keys = (codes[:, list(group_features)].astype(np.int64) * strides).sum(axis=1)
+        wanted = (local[members] * strides).sum(axis=1)
+        if cells > DENSE_CELLS_LIMIT:  # many features or values: count only the key values present
+            present, keys = np.unique(keys, return_inverse=True)
+            position = np.minimum(np.searchsorted(present, wanted), len(present) - 1)
+            wanted = np.where(present[position] == wanted, position, len(present))
+            cells = len(present) + 1
+        stats[members, SIZE] = np.bincount(keys, minlength=cells)[wanted]
+        for column, weight in zip((ERROR_SUM, ERROR_SQUARES, DIFF_SUM, DIFF_SQUARES), weights):
+            stats[members, column] = np.bincount(keys, weights=weight, minlength=cells)[wanted]
+        maxima = np.zeros(cells)
+        np.maximum.at(maxima, keys, errors)
+        stats[members, ERROR_MAX] = maxima[wanted]
     return stats
 
 

@@ -42,3 +42,9 @@ def test_sample_is_uniform_across_batches():
 def test_rows_back_to_record_batch():
     batch = rows_to_record_batch([{"a": [1.0], "b": None}, {"a": None, "c": [b"z"]}])
     assert batch.num_rows == 2 and batch.schema.names == ["a", "b", "c"]
+
+
+def test_flat_columns_become_one_value_lists_with_nulls_kept():
+    from components.drift_validator.tabular import to_list_columns
+    batch = to_list_columns(pa.RecordBatch.from_arrays([pa.array([1.5, None]), pa.array([["a"], ["b"]])], ["x", "y"]))
+    assert batch.column(0).to_pylist() == [[1.5], None] and batch.column(1).to_pylist() == [["a"], ["b"]]

@@ -41,7 +41,8 @@ def test_serving_2015_16_drifts_from_training_2013_14_with_lineage(runs):
     assert monitor.outputs["blessing"][0].custom_properties["blessed"].int_value == 0
     execution = [e for e in store.get_executions() if e.type.endswith("DriftValidator")][-1]
     inputs = {ev.artifact_id for ev in store.get_events_by_execution_ids([execution.id]) if ev.type == ev.INPUT}
-    assert nodes["Trainer"].outputs["model"][0].id in inputs or "Trainer" not in nodes
+    assert nodes["Trainer"].outputs["model"][0].id in inputs
+    assert nodes["StatisticsGen.serving"].outputs["statistics"][0].id in inputs
 
 
 def test_history_comes_from_the_previous_run_in_mlmd(runs):

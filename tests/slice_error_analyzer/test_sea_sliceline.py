@@ -104,3 +104,13 @@ def test_candidates_need_every_parent_and_distinct_features():
 def test_invalid_parameters_are_rejected():
     with pytest.raises(ValueError, match="alpha"):
         SliceLineParams(alpha=0, k=1, max_level=1, min_support=1)
+
+
+def test_sparse_key_path_gives_the_same_statistics(monkeypatch):
+    codes, errors, domains = _random_problem(5, n=500)
+    offsets = np.concatenate([[0], np.cumsum(domains)[:-1]]).astype(np.int64)
+    candidates = np.array([[0, offsets[1] + 1, offsets[2]], [1, offsets[3], offsets[4] + 1]])
+    dense = sliceline.evaluate_candidates(codes, offsets, int(sum(domains)), errors, errors, candidates)
+    monkeypatch.setattr(sliceline, "DENSE_CELLS_LIMIT", 0)
+    assert np.allclose(sliceline.evaluate_candidates(codes, offsets, int(sum(domains)), errors, errors, candidates),
+                       dense)
