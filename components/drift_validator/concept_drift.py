@@ -24,12 +24,12 @@ def _metric(name: str, labels: np.ndarray, scores: np.ndarray) -> float:
 
 def metric_name(labels: np.ndarray, scores: np.ndarray) -> str:
     """AUC for a binary label with continuous scores, accuracy otherwise."""
-    binary = len(np.unique(labels[~_is_missing(labels)])) <= 2
+    binary = len(np.unique(labels[~is_missing(labels)])) <= 2
     continuous = scores.dtype.kind == "f" and not np.all(np.mod(scores[np.isfinite(scores)], 1) == 0)
     return "auc" if binary and continuous else "accuracy"
 
 
-def _is_missing(values: np.ndarray) -> np.ndarray:
+def is_missing(values: np.ndarray) -> np.ndarray:
     if values.dtype == object:
         return np.array([v is None for v in values])
     return np.isnan(values.astype(float))

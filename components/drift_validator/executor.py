@@ -1,6 +1,8 @@
 """DriftValidator executor: resolves artifacts and splits, runs validation.validate, writes the outputs."""
 import datetime
 import os
+
+from absl import logging
 from typing import Any, Dict, List, Optional
 
 from tfx import types
@@ -59,8 +61,9 @@ def _previous_reports(artifacts: List[types.Artifact]) -> List[dict]:
     for artifact in sorted(artifacts, key=lambda a: a.id):
         try:
             report = read_report(artifact.uri, "drift")
-        except (OSError, ValueError):
-            continue  # an unreadable earlier report only shortens the history
+        except (OSError, ValueError) as exc:  # an unreadable earlier report only shortens the history
+            logging.warning("DriftValidator: skipping unreadable previous report %s (%s)", artifact.uri, exc)
+            continue
         report.setdefault("context", {})["run"] = f"#{artifact.id}"
         reports.append(report)
     return reports

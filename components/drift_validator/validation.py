@@ -76,15 +76,18 @@ def _multivariate(samples, features: List[dict], config: DriftConfig) -> Optiona
         return None
     names = [e["name"] for e in features if e["status"] == TESTED and e["name"] not in
              (config.label_key, config.prediction_key)]
-    current = rows_to_columns_from(samples["current"]["rows"], names)
-    baseline = rows_to_columns_from(samples["baseline"]["rows"], names)
-    result = domain_classifier_drift(baseline, current, names, config.q, config.min_auc, config.permutations,
-                                     config.seed)
+    current = sample_columns(samples["current"]["rows"], names)
+    baseline = sample_columns(samples["baseline"]["rows"], names)
+    try:
+        result = domain_classifier_drift(baseline, current, names, config.q, config.min_auc, config.permutations,
+                                         config.seed)
+    except ValueError as exc:
+        raise DriftInputError(str(exc)) from None
     result["rows_seen"] = {"baseline": samples["baseline"]["rows_seen"], "current": samples["current"]["rows_seen"]}
     return result
 
 
-def rows_to_columns_from(rows: List[dict], names: List[str]) -> Dict[str, np.ndarray]:
+def sample_columns(rows: List[dict], names: List[str]) -> Dict[str, np.ndarray]:
     from components.drift_validator.beam_sampling import rows_to_record_batch
     return rows_to_columns([rows_to_record_batch(rows)], names)
 
@@ -96,7 +99,7 @@ def _labels_and_scores(sample: dict, side: str, inputs: DriftInputs, config: Dri
         raise DriftInputError(f"label column {config.label_key!r} is absent from the {side} examples "
                               f"(columns: {', '.join(columns)})")
     wanted = [config.label_key] + ([config.prediction_key] if config.prediction_key else [])
-    cols = rows_to_columns_from(rows, wanted)
+    cols = sample_columns(rows, wanted)
     labels = cols[config.label_key]
     if config.prediction_key:
         if config.prediction_key not in cols:
@@ -104,7 +107,7 @@ def _labels_and_scores(sample: dict, side: str, inputs: DriftInputs, config: Dri
         scores = cols[config.prediction_key]
     else:
         scores = score_rows(inputs.model_dir, rows)
-    keep = ~cd._is_missing(labels)
+    keep = ~cd.is_missing(labels)
     return labels[keep], np.asarray(scores)[keep], [r for r, k in zip(rows, keep) if k], int((~keep).sum())
 
 
@@ -127,7 +130,7 @@ def _concept_drift(samples, inputs: DriftInputs, features: List[dict], config: D
              (config.label_key, config.prediction_key)]
     result["label_prior"] = cd.label_prior(y_b.astype(str), y_c.astype(str))
     result["conditional_label_rates"] = cd.conditional_label_rates(
-        rows_to_columns_from(rows_b, names), rows_to_columns_from(rows_c, names),
+        sample_columns(rows_b, names), sample_columns(rows_c, names),
         cd.positive_indicator(y_b, positive), cd.positive_indicator(y_c, positive),
         [n for n in names if n in _column_names(rows_b) and n in _column_names(rows_c)],
         config.label_rate_bins, config.q)

@@ -99,7 +99,8 @@ def alpha_from_coincidence(o: np.ndarray, values: list, level: str) -> float:
 def bootstrap_alpha_ci(profiles: dict, values: list, level: str, n_bootstrap: int = 1000,
                        confidence: float = 0.95, seed: int = 0) -> tuple:
     """Percentile CI of alpha from resampling units with replacement (multinomial over unit profiles)."""
-    pairable = [(p, u) for p, u in profiles.items() if sum(c for _, c in p) >= 2]
+    pairable = sorted(((p, u) for p, u in profiles.items() if sum(c for _, c in p) >= 2),
+                      key=lambda pu: [(sort_key(v), c) for v, c in pu[0]])  # same draws whatever the item order
     if n_bootstrap <= 0 or not pairable:
         return float("nan"), float("nan")
     index = {v: i for i, v in enumerate(values)}

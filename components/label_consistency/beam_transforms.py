@@ -1,6 +1,7 @@
 """Beam transforms of LabelConsistencyGen (Beam + pyarrow, no TensorFlow): record batches in, report and
 consensus rows out. The component's executor and `dcai agreement` both run `ComputeLabelConsistency`.
 """
+import bisect
 import hashlib
 from collections import Counter
 
@@ -114,8 +115,36 @@ def assemble(keyed, config: LabelConsistencyConfig):
             "features": dict(zip(first["names"], first["first"][1])), "n_rows": len(rows)}
 
 
-class AgreementCombineFn(beam.CombineFn):
-    """Items -> AgreementAccumulator (class labels) or TranscriptAccumulator (text): fully combinable."""
+def assemble_bucket(keyed, config: LabelConsistencyConfig) -> list:
+    """All (item, part) pairs of one hash bucket -> the bucket's assembled items, sorted by item id."""
+    _, keyed_parts = keyed
+    by_item = {}
+    for item, part in keyed_parts:
+        by_item.setdefault(item, []).append(part)
+    return [assemble((item, parts), config) for item, parts in sorted(by_item.items())]
+
+
+class _ListCombineFn(beam.CombineFn):
+    """A CombineFn whose inputs are lists of items (one list per hash bucket)."""
+
+    def add_input(self, acc, items):
+        for item in items:
+            acc = self.add_item(acc, item)
+        return acc
+
+    def merge_accumulators(self, accumulators):
+        accumulators = iter(accumulators)
+        merged = next(accumulators)
+        for acc in accumulators:
+            merged = self.merge(merged, acc)
+        return merged
+
+    def extract_output(self, acc):
+        return acc
+
+
+class AgreementCombineFn(_ListCombineFn):
+    """Labelled items -> AgreementAccumulator (classes), TranscriptAccumulator (text) or BoxAccumulator."""
 
     def __init__(self, config: LabelConsistencyConfig):
         super().__init__()
@@ -128,40 +157,70 @@ class AgreementCombineFn(beam.CombineFn):
             return BoxAccumulator(self._config.match_iou)
         return AgreementAccumulator()
 
-    def add_input(self, acc, item):
-        return acc.add_item(item["item"], item["labels"])
+    def add_item(self, acc, item):
+        return acc.add_item(item["item"], item["labels"]) if item["item"] is not None and item["labels"] else acc
 
-    def merge_accumulators(self, accumulators):
-        accumulators = iter(accumulators)
-        merged = next(accumulators)
-        for acc in accumulators:
-            merged.merge(acc)
-        return merged
-
-    def extract_output(self, acc):
-        return acc
+    def merge(self, acc, other):
+        return acc.merge(other)
 
 
-class RowAccountingCombineFn(beam.CombineFn):
+class RowAccountingCombineFn(_ListCombineFn):
     """Rows in, rows used, and rows dropped by reason."""
 
     def create_accumulator(self):
         return Counter()
 
-    def add_input(self, acc, item):
+    def add_item(self, acc, item):
         acc["rows_in"] += item["n_rows"]
         acc["items"] += item["item"] is not None
         for reason, count in item["dropped"].items():
             acc["dropped:" + reason] += count
         return acc
 
-    def merge_accumulators(self, accumulators):
-        return sum(accumulators, Counter())
+    def merge(self, acc, other):
+        acc.update(other)
+        return acc
 
     def extract_output(self, acc):
         dropped = {k.split(":", 1)[1]: v for k, v in acc.items() if k.startswith("dropped:")}
         return {"rows_in": acc["rows_in"], "rows_used": acc["rows_in"] - sum(dropped.values()),
                 "rows_dropped": dropped, "items": acc["items"]}
+
+
+class ConsensusSummaryCombineFn(_ListCombineFn):
+    """Consensus rows -> flag counts, each annotator's (agreements, labels) with the consensus, and the rows
+    with the smallest item ids (for the report)."""
+
+    def __init__(self, config: LabelConsistencyConfig):
+        super().__init__()
+        self._config = config
+
+    def create_accumulator(self):
+        return {"flags": Counter(), "annotators": Counter(), "labels": Counter(), "shown": []}
+
+    def add_item(self, acc, pair):
+        row, labels = pair
+        acc["flags"].update(row["flags"])
+        for annotator, label in labels.items():
+            acc["labels"][annotator] += 1
+            acc["annotators"][annotator] += int(_agrees(label, row["label"], self._config))
+        shown = {k: v for k, v in row.items() if k != "features"}
+        if len(acc["shown"]) <= self._config.max_report_consensus or shown["item"] < acc["shown"][-1]["item"]:
+            bisect.insort(acc["shown"], shown, key=lambda r: r["item"])
+            del acc["shown"][self._config.max_report_consensus + 1:]
+        return acc
+
+    def merge(self, acc, other):
+        acc["flags"].update(other["flags"])
+        acc["annotators"].update(other["annotators"])
+        acc["labels"].update(other["labels"])
+        acc["shown"] = sorted(acc["shown"] + other["shown"], key=lambda r: r["item"])
+        del acc["shown"][self._config.max_report_consensus + 1:]
+        return acc
+
+    def extract_output(self, acc):
+        per_annotator = {a: (acc["annotators"][a], n) for a, n in acc["labels"].items()}
+        return {"flags": dict(acc["flags"]), "per_annotator": per_annotator, "shown": acc["shown"]}
 
 
 def _stable_hash(item_id: str) -> int:
@@ -196,11 +255,6 @@ def _agrees(label, consensus_label, config) -> bool:
     return label == consensus_label
 
 
-def _agreement_with_consensus(row, labels, config):
-    for annotator, label in labels.items():
-        yield annotator, (int(_agrees(label, row["label"], config)), 1)
-
-
 class ComputeLabelConsistency(beam.PTransform):
     """Record batches of annotation rows -> {"report": one report dict, "consensus": one row per item}."""
 
@@ -216,40 +270,33 @@ class ComputeLabelConsistency(beam.PTransform):
 
     def expand(self, record_batches):
         config = self._config
-        items = (record_batches
-                 | "ItemParts" >> beam.FlatMap(item_parts_from_record_batch, config, self._source)
-                 | "GroupByItem" >> beam.GroupByKey()
-                 | "Assemble" >> beam.Map(assemble, config))
-        real_items = items | "KnownItems" >> beam.Filter(lambda it: it["item"] is not None)
-        labelled = real_items | "Labelled" >> beam.Filter(lambda it: bool(it["labels"]))
-        stats = labelled | "Agreement" >> beam.CombineGlobally(AgreementCombineFn(config))
-        accounting = items | "RowAccounting" >> beam.CombineGlobally(RowAccountingCombineFn())
+        buckets = (record_batches
+                   | "ItemParts" >> beam.FlatMap(item_parts_from_record_batch, config, self._source)
+                   | "ToBucket" >> beam.Map(lambda kv: (_stable_hash(kv[0]) % config.n_buckets, kv))
+                   | "GroupByBucket" >> beam.GroupByKey()
+                   | "Assemble" >> beam.Map(assemble_bucket, config))
+        stats = buckets | "Agreement" >> beam.CombineGlobally(AgreementCombineFn(config))
+        accounting = buckets | "RowAccounting" >> beam.CombineGlobally(RowAccountingCombineFn())
+        model_side = None
         if config.consensus == "dawid_skene":
-            model = (labelled
+            model = (buckets
+                     | "LabelledItems" >> beam.FlatMap(lambda items: [it for it in items if it["item"] is not None and it["labels"]])
                      | "BoundedSample" >> beam.combiners.Top.Of(config.max_dawid_skene_items,
                                                                 key=lambda it: _stable_hash(it["item"]))
                      | "FitDawidSkene" >> beam.Map(_fit_model))
             model_side = beam.pvalue.AsSingleton(model)
-        else:
-            model_side = None
-        consensus = real_items | "Consensus" >> beam.Map(
-            lambda it, m: (_consensus(it, m, config), it["labels"]), model_side)
-        per_annotator = (consensus
-                         | "VsConsensus" >> beam.FlatMap(lambda pair: _agreement_with_consensus(*pair, config))
-                         | "SumPerAnnotator" >> beam.CombinePerKey(
-                             lambda pairs: tuple(map(sum, zip(*pairs))) if pairs else (0, 0))
-                         | "AnnotatorDict" >> beam.combiners.ToDict())
-        rows = consensus | "DropLabels" >> beam.Map(lambda pair: pair[0])
-        shown = (rows
-                 | "ReportSample" >> beam.combiners.Top.Smallest(config.max_report_consensus + 1,
-                                                                 key=lambda r: r["item"]))
-        flag_counts = (rows
-                       | "Flags" >> beam.FlatMap(lambda r: r["flags"])
-                       | "CountFlags" >> beam.combiners.Count.PerElement()
-                       | "FlagDict" >> beam.combiners.ToDict())
+        consensus = buckets | "Consensus" >> beam.Map(
+            lambda items, m: [(_consensus(it, m, config), it["labels"]) for it in items if it["item"] is not None],
+            model_side)
+        summary = consensus | "ConsensusSummary" >> beam.CombineGlobally(ConsensusSummaryCombineFn(config))
+        rows = consensus | "ConsensusRows" >> beam.FlatMap(lambda pairs: [row for row, _ in pairs])
         report = stats | "Report" >> beam.Map(
-            build_report, config, beam.pvalue.AsSingleton(accounting), beam.pvalue.AsSingleton(shown),
-            beam.pvalue.AsSingleton(per_annotator), model_side, self._previous,
-            beam.pvalue.AsSingleton(flag_counts), self._consensus_location,
+            _report, config, beam.pvalue.AsSingleton(accounting), beam.pvalue.AsSingleton(summary), model_side,
+            self._previous, self._consensus_location,
             beam.pvalue.AsSingleton(self._diagnostics) if self._diagnostics is not None else None)
         return {"report": report, "consensus": rows}
+
+
+def _report(stats, config, accounting, summary, model, previous, consensus_location, diagnostics):
+    return build_report(stats, config, accounting, summary["shown"], summary["per_annotator"], model, previous,
+                        summary["flags"], consensus_location, diagnostics)

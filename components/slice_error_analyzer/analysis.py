@@ -79,7 +79,8 @@ def analyze(state: LatticeState, totals: Totals, grand_squares: float, encodings
     stats = evaluated.stats
     p = significance.slice_vs_rest(is_rate, stats[:, SIZE], stats[:, ERROR_SUM], stats[:, ERROR_SQUARES],
                                    totals.n, totals.error_sum, grand_squares) if len(stats) else np.zeros(0)
-    q = significance.benjamini_hochberg(p)
+    # BH family: every evaluated slice, plus the candidates the score bound pruned (counted with p = 1)
+    q = significance.benjamini_hochberg(np.concatenate([p, np.ones(state.unevaluated)]))[:len(p)]
     worse = (stats[:, ERROR_SUM] / np.maximum(stats[:, SIZE], 1)) > mean
     significant = (q <= params.q) & worse & (stats[:, SIZE] < totals.n)
     index = {s: i for i, s in enumerate(evaluated.slices)}
@@ -114,7 +115,8 @@ def analyze(state: LatticeState, totals: Totals, grand_squares: float, encodings
         })
     if params.has_baseline:
         _add_regressions(reported, [stats[i] for i in chosen], params.q)
-    return {"slices": reported, "n_evaluated": len(evaluated.slices), "n_significant": int(significant.sum()),
+    return {"slices": reported, "n_evaluated": len(evaluated.slices), "n_pruned": state.unevaluated,
+            "n_significant": int(significant.sum()),
             "sliceline_top_k": _top_k(state, encodings)}
 
 

@@ -193,7 +193,8 @@ def ProfileFeatures(batches, columns: Columns, num_bins: int, max_values: int,
                                            beam.pvalue.AsDict(counts), given, columns, max_values))
 
 
-def _evaluate(encoded: EncodedBatch, candidates: np.ndarray, encodings: List[FeatureEncoding]):
+def _evaluate(encoded: EncodedBatch, level_candidates, encodings: List[FeatureEncoding]):
+    candidates, _ = level_candidates
     n_columns = int(sum(e.domain for e in encodings))
     yield sliceline.evaluate_candidates(encoded.codes, column_offsets(encodings), n_columns, encoded.errors,
                                         encoded.baseline_errors, candidates)
@@ -204,17 +205,20 @@ def _totals(counts: RowCounts) -> sliceline.Totals:
 
 
 def _first_candidates(encodings):
-    return sliceline.basic_candidates(int(sum(e.domain for e in encodings)))
+    return sliceline.basic_candidates(int(sum(e.domain for e in encodings))), 0
 
 
-def _advance(state, candidates, stats, counts: RowCounts, config: SliceConfig):
+def _advance(state, level_candidates, stats, counts: RowCounts, config: SliceConfig):
+    candidates, unevaluated = level_candidates
     stats = np.zeros((len(candidates), sliceline.N_STATS)) if stats is None else stats
-    return sliceline.advance(state, candidates, stats, _totals(counts), config.search_params(counts.used))
+    return sliceline.advance(state, candidates, stats, _totals(counts), config.search_params(counts.used),
+                             unevaluated)
 
 
 def _next(state, encodings, counts: RowCounts, config: SliceConfig):
+    """(candidates of the next level, how many the score bound pruned)."""
     if counts.used == 0 or state.level >= len(encodings):
-        return np.zeros((0, state.level + 1), np.int64)
+        return np.zeros((0, state.level + 1), np.int64), 0
     return sliceline.next_candidates(state, feature_of_columns(encodings), _totals(counts),
                                      config.search_params(counts.used))
 

@@ -80,6 +80,8 @@ def describe(predicate: dict) -> str:
 
 
 def _short(value) -> str:
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
+        return str(int(value))  # ids such as census tracts stay readable
     return f"{value:.4g}" if isinstance(value, float) else str(value)
 
 

@@ -49,6 +49,7 @@ def build_report(analysis: Optional[dict], counts, encodings: Sequence[FeatureEn
         "parameters": parameters,
         "features": [_feature_entry(e) for e in encodings],
         "n_evaluated": analysis["n_evaluated"] if analysis else 0,
+        "n_pruned": analysis["n_pruned"] if analysis else 0,
         "n_significant": analysis["n_significant"] if analysis else 0,
         "slices": slices,
         "sliceline_top_k": analysis["sliceline_top_k"] if analysis else [],
@@ -70,10 +71,12 @@ def render_html(report: dict) -> str:
     points = [(s["size"], s["metric_value"], s["ci_low"], s["ci_high"], s["description"], s["significant"])
               for s in slices]
     summary = reports.table(["rows read", "rows used", "dropped (no label)", "dropped (no prediction)",
-                             f"overall {metric}", "slices evaluated", "significant (BH)"],
+                             f"overall {metric}", "slices evaluated", "pruned unevaluated (BH p = 1)",
+                             "significant (BH)"],
                             [[report["rows"]["read"], overall["n"], report["rows"]["dropped_missing_label"],
                               report["rows"]["dropped_missing_prediction"], overall["value"],
-                              report["n_evaluated"], report["n_significant"]]], sortable=False)
+                              report["n_evaluated"], report["n_pruned"], report["n_significant"]]],
+                            sortable=False)
     sections = [
         reports.section("Summary", summary, reports.findings_list(report["notes"]) if report["notes"] else ""),
         reports.section("What to do", reports.findings_list(report["findings"])),

@@ -58,6 +58,7 @@ class LatticeState:
     top_slices: np.ndarray
     top_stats: np.ndarray
     evaluated: List[Tuple[np.ndarray, np.ndarray]]
+    unevaluated: int = 0  # candidates pruned by the score bound (they still count as tested hypotheses)
 
 
 def score(sizes, error_sums, totals: Totals, alpha: float) -> np.ndarray:
@@ -106,13 +107,16 @@ def _joined_pairs(parents: np.ndarray, feature_of: np.ndarray, level: int):
 
 
 def next_candidates(state: LatticeState, feature_of: np.ndarray, totals: Totals,
-                    params: SliceLineParams) -> np.ndarray:
-    """Level L+1 candidates from level L's valid slices, after parent, size and score-bound pruning."""
+                    params: SliceLineParams) -> Tuple[np.ndarray, int]:
+    """Level L+1 candidates from level L's valid slices, after parent, size and score-bound pruning.
+
+    Also returns how many candidates large enough to test were pruned by the score bound alone.
+    """
     level = state.level + 1
     keep = _valid(state.stats, params)
     parents, parent_stats = state.slices[keep], state.stats[keep]
     if level > params.max_level or len(parents) < 2:
-        return np.zeros((0, level), np.int64)
+        return np.zeros((0, level), np.int64), 0
     index = {tuple(s): i for i, s in enumerate(parents.tolist())}
     rows, parent_rows = [], []
     for candidate in _joined_pairs(parents, feature_of, level):
@@ -121,11 +125,12 @@ def next_candidates(state: LatticeState, feature_of: np.ndarray, totals: Totals,
             rows.append(candidate)
             parent_rows.append(found)
     if not rows:
-        return np.zeros((0, level), np.int64)
+        return np.zeros((0, level), np.int64), 0
     bounds = parent_stats[np.asarray(parent_rows)][:, :, [SIZE, ERROR_SUM, ERROR_MAX]].min(axis=1)
     upper = score_upper_bound(bounds[:, 0], bounds[:, 1], bounds[:, 2], totals, params)
-    promising = (bounds[:, 0] >= params.min_support) & (upper > _min_top_score(state)) & (upper > 0)
-    return np.asarray(rows, np.int64)[promising].reshape(-1, level)
+    large_enough = bounds[:, 0] >= params.min_support
+    promising = large_enough & (upper > _min_top_score(state)) & (upper > 0)
+    return np.asarray(rows, np.int64)[promising].reshape(-1, level), int((large_enough & ~promising).sum())
 
 
 def _top_k(slices: np.ndarray, stats: np.ndarray, scores: np.ndarray, state: LatticeState, totals: Totals,
@@ -146,13 +151,13 @@ def _top_k(slices: np.ndarray, stats: np.ndarray, scores: np.ndarray, state: Lat
 
 
 def advance(state: LatticeState, candidates: np.ndarray, stats: np.ndarray, totals: Totals,
-            params: SliceLineParams) -> LatticeState:
+            params: SliceLineParams, unevaluated: int = 0) -> LatticeState:
     """The state after evaluating `candidates` (the next level, or level 1 from an empty state)."""
     stats = np.asarray(stats, np.float64).reshape(len(candidates), N_STATS)
     scores = score(stats[:, SIZE], stats[:, ERROR_SUM], totals, params.alpha)
     top_slices, top_stats = _top_k(candidates, stats, scores, state, totals, params)
     return LatticeState(state.level + 1, candidates, stats, top_slices, top_stats,
-                        state.evaluated + [(candidates, stats)])
+                        state.evaluated + [(candidates, stats)], state.unevaluated + unevaluated)
 
 
 def empty_state() -> LatticeState:
@@ -212,11 +217,9 @@ def search_in_memory(codes: np.ndarray, errors: np.ndarray, domains: List[int], 
     feature_of = np.repeat(np.arange(len(domains)), domains)
     baseline_errors = errors if baseline_errors is None else baseline_errors
     totals = Totals(len(errors), float(np.sum(errors)))
-    state, candidates = empty_state(), basic_candidates(n_columns)
+    state, candidates, unevaluated = empty_state(), basic_candidates(n_columns), 0
     for _ in range(min(params.max_level, len(domains))):
-        if not len(candidates):
-            break
         stats = evaluate_candidates(codes, offsets, n_columns, errors, baseline_errors, candidates)
-        state = advance(state, candidates, stats, totals, params)
-        candidates = next_candidates(state, feature_of, totals, params)
+        state = advance(state, candidates, stats, totals, params, unevaluated)
+        candidates, unevaluated = next_candidates(state, feature_of, totals, params)
     return state

@@ -41,7 +41,7 @@ def test_beam_report_equals_in_memory_report_on_dawid_skene_table():
     memory = agreement_report([(r["item_id"], r["annotator_id"], r["label"]) for r in rows],
                               consensus="dawid_skene", n_bootstrap=300)
     for key in ("status", "fleiss_kappa", "pairwise", "per_class", "confusions", "krippendorff_alpha"):
-        assert report[key] == pytest.approx(memory[key]) if key != "pairwise" else report[key] == memory[key]
+        assert report[key] == memory[key], key  # the same numbers, bootstrap CI included, whatever the order
     assert [(c["item"], c["label"]) for c in consensus] == sorted((c["item"], c["label"]) for c in memory["consensus"])
     assert report["rows"] == {"rows_in": 225, "rows_used": 225, "rows_dropped": {}, "items": 45}
 

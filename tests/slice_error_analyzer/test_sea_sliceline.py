@@ -93,12 +93,12 @@ def test_candidates_need_every_parent_and_distinct_features():
     state = sliceline.empty_state()
     state = sliceline.advance(state, sliceline.basic_candidates(6),
                               np.tile([[50, 40, 1, 40, 0, 0]], (6, 1)).astype(float), totals, params)
-    pairs = sliceline.next_candidates(state, feature_of, totals, params)
+    pairs, _ = sliceline.next_candidates(state, feature_of, totals, params)
     assert all(feature_of[a] != feature_of[b] for a, b in pairs) and len(pairs) == 12
     # level 3 from only two of the three parents of (0, 2, 4): it must not be generated
     stats = np.tile([[50, 40, 1, 40, 0, 0]], (2, 1)).astype(float)
     state = sliceline.advance(state, np.array([[0, 2], [0, 4]]), stats, totals, params)
-    assert len(sliceline.next_candidates(state, feature_of, totals, params)) == 0
+    assert len(sliceline.next_candidates(state, feature_of, totals, params)[0]) == 0
 
 
 def test_invalid_parameters_are_rejected():
