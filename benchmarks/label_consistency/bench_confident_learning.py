@@ -2,8 +2,8 @@
 ours vs cleanlab's find_label_issues on the same out-of-sample probabilities.
 
     PYTHONPATH=. .venv/bin/python benchmarks/label_consistency/bench_confident_learning.py
-cleanlab (AGPL-3) runs only in the benchmark venv (.venv-bench-label_consistency, requirements/bench-label_consistency.txt),
-in a subprocess that reads the probabilities this script saved. Prints one line per method.
+cleanlab (AGPL-3) runs only in the benchmark venv (.venv-bench-label_consistency, from
+requirements/bench-label_consistency.txt), in a subprocess that reads the probabilities this script saved.
 """
 import argparse
 import glob

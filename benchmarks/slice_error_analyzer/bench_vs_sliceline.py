@@ -2,7 +2,7 @@
 
 Data: taxi_errors.py (15,002 real trips, a logistic regression's errors, deterministic resample to --rows).
 Both sides search the same binned codes (our encoding: quantile bins, top values + other, missing) with the
-same alpha, k, max_level, min_support. Each measurement runs in its own process (peak RSS of that process, imports included);
+same alpha, k, max_level, min_support. Each measurement runs in its own process (its VmHWM peak RSS, imports included);
 figures are medians of --repeats runs. Prints one line per comparison: what, ours, anchor, ratio.
 
     PYTHONPATH=. .venv/bin/python benchmarks/slice_error_analyzer/bench_vs_sliceline.py \
@@ -11,7 +11,6 @@ figures are medians of --repeats runs. Prints one line per comparison: what, our
 import argparse
 import json
 import os
-import resource
 import statistics
 import subprocess
 import sys
@@ -42,6 +41,13 @@ def _prepare(path: str, rows: int, params: dict):
     return report
 
 
+def _peak_rss_mb() -> float:
+    """VmHWM of this process (ru_maxrss would include the parent's peak, which Linux keeps across exec)."""
+    with open("/proc/self/status") as status:
+        line = next(line for line in status if line.startswith("VmHWM:"))
+    return int(line.split()[1]) / 1024
+
+
 def _child(mode: str, path: str, params: dict):
     import numpy as np
     data = np.load(path)
@@ -69,7 +75,7 @@ def _child(mode: str, path: str, params: dict):
         report = find_slices(frame, "big_tipper", ranking="sliceline", **params)
         scores = [s["score"] for s in report["sliceline_top_k"]]
     seconds = time.perf_counter() - start
-    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    peak_mb = _peak_rss_mb()
     print(json.dumps({"seconds": seconds, "peak_mb": peak_mb, "scores": scores}))
 
 

@@ -2,7 +2,6 @@
 bounded sample). No TensorFlow: record batches in, one diagnostics dict out.
 """
 import dataclasses
-import hashlib
 import math
 
 import apache_beam as beam
@@ -11,6 +10,7 @@ import numpy as np
 from components.label_consistency import confident_learning
 from components.label_consistency.conflicts import GroupLabels, bin_edges, example_key, summarize_conflicts
 from components.label_consistency.items import BadInputError
+from components.label_consistency.values import column_values, scalar, stable_hash
 
 
 @dataclasses.dataclass(frozen=True)
@@ -23,24 +23,19 @@ class ExamplesConfig:
     n_folds: int = 5
 
 
-def _scalar(value):
-    if isinstance(value, list):
-        value = value[0] if len(value) == 1 else None
-    return value.decode("utf-8", errors="replace") if isinstance(value, bytes) else value
-
-
 def example_rows(batch, config: ExamplesConfig, source: str = "examples"):
     names = batch.schema.names
-    for column in [config.label_column] + ([config.id_column] if config.id_column else []) + list(config.features or []):
+    required = [config.label_column] + ([config.id_column] if config.id_column else []) + list(config.features or [])
+    for column in required:
         if column not in names:
             raise BadInputError(f"{source}: no column {column!r}; columns are {sorted(names)}")
     features = list(config.features or [n for n in names if n not in (config.label_column, config.id_column)])
-    data = batch.to_pydict()
+    data = {n: column_values(batch.column(i)) for i, n in enumerate(names)}
     for i in range(batch.num_rows):
-        row = {n: _scalar(data[n][i]) for n in features}
-        label = _scalar(data[config.label_column][i])
-        ident = _scalar(data[config.id_column][i]) if config.id_column else hashlib.sha256(
-            repr(sorted(row.items(), key=lambda kv: kv[0]) + [label]).encode("utf-8")).hexdigest()[:16]
+        row = {n: scalar(data[n][i]) for n in features}
+        label = scalar(data[config.label_column][i])
+        ident = (scalar(data[config.id_column][i]) if config.id_column
+                 else f"{stable_hash(sorted(row.items()), label):016x}")
         yield {"id": str(ident), "label": label, "features": row}
 
 
@@ -64,10 +59,6 @@ class GroupLabelsCombineFn(beam.CombineFn):
 
     def extract_output(self, acc):
         return acc
-
-
-def _stable_hash(text: str) -> int:
-    return int.from_bytes(hashlib.sha256(text.encode("utf-8")).digest()[:8], "big")
 
 
 def label_error_summary(sample: list, n_folds: int, max_listed: int = 50) -> dict:
@@ -131,7 +122,7 @@ class DiagnoseExamples(beam.PTransform):
                      | "SummarizeConflicts" >> beam.Map(lambda groups, e, n: summarize_conflicts(groups, e, n),
                                                         edges_side, beam.pvalue.AsSingleton(n_examples)))
         errors = (rows
-                  | "BoundedSample" >> beam.combiners.Top.Of(config.max_sample, key=lambda r: _stable_hash(r["id"]))
+                  | "BoundedSample" >> beam.combiners.Top.Of(config.max_sample, key=lambda r: stable_hash(r["id"]))
                   | "ConfidentLearning" >> beam.Map(label_error_summary, config.n_folds))
         return (conflicts
                 | "Combine" >> beam.Map(lambda c, e: {"xy_conflicts": c, "label_errors": e},

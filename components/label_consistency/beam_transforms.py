@@ -2,12 +2,9 @@
 consensus rows out. The component's executor and `dcai agreement` both run `ComputeLabelConsistency`.
 """
 import bisect
-import hashlib
 from collections import Counter
 
 import apache_beam as beam
-import pyarrow as pa
-import pyarrow.compute as pc
 
 from components.label_consistency.accumulator import AgreementAccumulator
 from components.label_consistency.agreement import sort_key
@@ -18,38 +15,15 @@ from components.label_consistency.boxes import BoxAccumulator, match_boxes, pars
 from components.label_consistency.items import BadInputError, InvalidLabel, assemble_item, normalize_label
 from components.label_consistency.report import build_report
 from components.label_consistency.transcripts import TranscriptAccumulator, normalise
+from components.label_consistency.values import column_values, scalar, stable_hash
 
 MISSING_ITEM = "\x00missing item id"
 
 
-def _scalar(value):
-    if isinstance(value, list):
-        value = value[0] if len(value) == 1 else (None if not value else value)
-    if isinstance(value, bytes):
-        value = value.decode("utf-8", errors="replace")
-    return value
-
-
-def column_values(column: pa.Array) -> list:
-    """A column as Python scalars: one-value lists (tf.Example features) unwrapped, valid UTF-8 bytes as text."""
-    if pa.types.is_list(column.type) or pa.types.is_large_list(column.type):
-        if column.null_count == 0 and pc.all(pc.equal(pc.list_value_length(column), 1)).as_py() is not False:
-            column = column.flatten()
-        else:
-            return [v if not isinstance(v, list) else (v[0] if len(v) == 1 else (None if not v else v))
-                    for v in column.to_pylist()]
-    if pa.types.is_binary(column.type) or pa.types.is_large_binary(column.type):
-        try:
-            column = column.cast(pa.string())
-        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-            pass  # not UTF-8: the label check names the column; features are decoded with replacement
-    return column.to_pylist()
-
-
 def item_parts_from_record_batch(batch, config: LabelConsistencyConfig, source: str = "annotations"):
-    """(item id, part) per item of the batch: part = {"rows": [(annotator, label)], "first": (row key, feature
-    values), "names": feature names, "inconsistent": features differ between rows}. A missing column is a
-    BadInputError naming it."""
+    """(bucket, [(item id, part)]) per hash bucket of the batch's items: part = {"rows": [(annotator, label)],
+    "first": (row key, feature values), "names": feature names, "inconsistent": features differ between rows}.
+    A missing column is a BadInputError naming it."""
     names = batch.schema.names
     for column in (config.item_column, config.annotator_column, config.label_column):
         if column not in names:
@@ -63,9 +37,9 @@ def item_parts_from_record_batch(batch, config: LabelConsistencyConfig, source: 
         label = _label(raw, config)
         if config.kind == "text" and isinstance(label, str) and not label.strip():
             label = None  # an empty transcript is a missing label
-        item, annotator = _scalar(items[i]), _scalar(annotators[i])
+        item, annotator = scalar(items[i]), scalar(annotators[i])
         key = MISSING_ITEM if item is None else str(item)
-        features = tuple(_scalar(v) for v in feature_rows[i])
+        features = tuple(scalar(v) for v in feature_rows[i])
         row_key = (str(annotator), str(label))
         part = parts.get(key)
         if part is None:
@@ -76,7 +50,10 @@ def item_parts_from_record_batch(batch, config: LabelConsistencyConfig, source: 
         part["inconsistent"] |= features != part["first"][1]
         if row_key < part["first"][0]:
             part["first"] = (row_key, features)
-    yield from parts.items()
+    buckets = {}
+    for item, part in parts.items():
+        buckets.setdefault(stable_hash(item) % config.n_buckets, []).append((item, part))
+    yield from buckets.items()
 
 
 def _label(value, config):
@@ -116,11 +93,12 @@ def assemble(keyed, config: LabelConsistencyConfig):
 
 
 def assemble_bucket(keyed, config: LabelConsistencyConfig) -> list:
-    """All (item, part) pairs of one hash bucket -> the bucket's assembled items, sorted by item id."""
-    _, keyed_parts = keyed
+    """All [(item, part)] lists of one hash bucket -> the bucket's assembled items, sorted by item id."""
+    _, part_lists = keyed
     by_item = {}
-    for item, part in keyed_parts:
-        by_item.setdefault(item, []).append(part)
+    for parts in part_lists:
+        for item, part in parts:
+            by_item.setdefault(item, []).append(part)
     return [assemble((item, parts), config) for item, parts in sorted(by_item.items())]
 
 
@@ -223,10 +201,6 @@ class ConsensusSummaryCombineFn(_ListCombineFn):
         return {"flags": dict(acc["flags"]), "per_annotator": per_annotator, "shown": acc["shown"]}
 
 
-def _stable_hash(item_id: str) -> int:
-    return int.from_bytes(hashlib.sha256(item_id.encode("utf-8")).digest()[:8], "big")
-
-
 def _fit_model(sample):
     labelled = [it["labels"] for it in sample]
     if not labelled:
@@ -256,7 +230,8 @@ def _agrees(label, consensus_label, config) -> bool:
 
 
 class ComputeLabelConsistency(beam.PTransform):
-    """Record batches of annotation rows -> {"report": one report dict, "consensus": one row per item}."""
+    """Record batches of annotation rows -> {"report": one report dict, "consensus": lists of consensus rows
+    (one list per hash bucket; every item is in exactly one list)}."""
 
     def __init__(self, config: LabelConsistencyConfig, previous_report: dict = None, source: str = "annotations",
                  consensus_location: str = "", examples_diagnostics=None):
@@ -272,7 +247,6 @@ class ComputeLabelConsistency(beam.PTransform):
         config = self._config
         buckets = (record_batches
                    | "ItemParts" >> beam.FlatMap(item_parts_from_record_batch, config, self._source)
-                   | "ToBucket" >> beam.Map(lambda kv: (_stable_hash(kv[0]) % config.n_buckets, kv))
                    | "GroupByBucket" >> beam.GroupByKey()
                    | "Assemble" >> beam.Map(assemble_bucket, config))
         stats = buckets | "Agreement" >> beam.CombineGlobally(AgreementCombineFn(config))
@@ -280,16 +254,17 @@ class ComputeLabelConsistency(beam.PTransform):
         model_side = None
         if config.consensus == "dawid_skene":
             model = (buckets
-                     | "LabelledItems" >> beam.FlatMap(lambda items: [it for it in items if it["item"] is not None and it["labels"]])
+                     | "LabelledItems" >> beam.FlatMap(
+                         lambda items: [it for it in items if it["item"] is not None and it["labels"]])
                      | "BoundedSample" >> beam.combiners.Top.Of(config.max_dawid_skene_items,
-                                                                key=lambda it: _stable_hash(it["item"]))
+                                                                key=lambda it: stable_hash(it["item"]))
                      | "FitDawidSkene" >> beam.Map(_fit_model))
             model_side = beam.pvalue.AsSingleton(model)
         consensus = buckets | "Consensus" >> beam.Map(
             lambda items, m: [(_consensus(it, m, config), it["labels"]) for it in items if it["item"] is not None],
             model_side)
         summary = consensus | "ConsensusSummary" >> beam.CombineGlobally(ConsensusSummaryCombineFn(config))
-        rows = consensus | "ConsensusRows" >> beam.FlatMap(lambda pairs: [row for row, _ in pairs])
+        rows = consensus | "ConsensusRows" >> beam.Map(lambda pairs: [row for row, _ in pairs])
         report = stats | "Report" >> beam.Map(
             _report, config, beam.pvalue.AsSingleton(accounting), beam.pvalue.AsSingleton(summary), model_side,
             self._previous, self._consensus_location,

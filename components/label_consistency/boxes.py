@@ -8,7 +8,6 @@ mean distance over matched pairs plus 1 per unmatched box; expected disagreement
 boxes of different items (on a bounded sample). "Group" convention: one box of a covers (>= 90% of each) two
 or more unmatched boxes of b: a draws one box around a group, b one box per object.
 """
-import hashlib
 from collections import Counter, defaultdict
 from itertools import combinations
 
@@ -16,6 +15,7 @@ import numpy as np
 from scipy.optimize import linear_sum_assignment
 
 from components.label_consistency.items import BadInputError
+from components.label_consistency.values import stable_hash
 
 
 def parse_box(value, column: str = "label") -> tuple:
@@ -74,10 +74,6 @@ def group_boxes(a, b, unmatched_a, unmatched_b, cover: float = 0.9) -> int:
     return int((covered.sum(axis=1) >= 2).sum())
 
 
-def _stable_hash(*parts) -> int:
-    return int.from_bytes(hashlib.sha256("|".join(map(str, parts)).encode("utf-8")).digest()[:8], "big")
-
-
 class BoxAccumulator:
     """Combinable box-agreement statistics per annotator pair, plus a bounded box sample for alpha."""
 
@@ -103,7 +99,7 @@ class BoxAccumulator:
             self._add_pair(str(item_id), a, b, labels[a], labels[b])
         for annotator, boxes in labels.items():
             for k, box in enumerate(boxes):
-                self._sample((_stable_hash(item_id, annotator, k), str(item_id), box))
+                self._sample((stable_hash(item_id, annotator, k), str(item_id), box))
         return self
 
     def _add_pair(self, item_id, a, b, boxes_a, boxes_b):

@@ -149,7 +149,7 @@ def _run_pipeline(path, config, previous, output_dir, examples=None) -> str:
         _ = result["report"] | "WriteReport" >> beam.Map(lambda r: report_io.write(output_dir, r))
         header = consensus_header(config, feature_columns)
         _ = (result["consensus"]
-             | "CsvLine" >> beam.Map(consensus_csv_line, config, feature_columns)
+             | "CsvLines" >> beam.FlatMap(lambda rows: [consensus_csv_line(r, config, feature_columns) for r in rows])
              | "WriteConsensus" >> beam.io.WriteToText(os.path.join(output_dir, CONSENSUS_FILE), num_shards=1,
                                                        shard_name_template="", header=header))
     return report_io.read_report(output_dir)["status"]

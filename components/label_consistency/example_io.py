@@ -1,5 +1,5 @@
 """Consensus rows as tf.Examples (imports TensorFlow's protos: only the executor uses this module)."""
-import hashlib
+from components.label_consistency.values import stable_hash
 
 CONSENSUS_COLUMNS = ("consensus_confidence", "consensus_n_labels", "consensus_flags")
 
@@ -36,7 +36,7 @@ def to_tf_example(features: dict) -> bytes:
 def split_for(item_id: str, splits: dict) -> str:
     """Deterministic split of an item by a hash of its id; `splits` maps split names to hash buckets."""
     names = sorted(splits)
-    bucket = int.from_bytes(hashlib.sha256(item_id.encode("utf-8")).digest()[:8], "big") % sum(splits.values())
+    bucket = stable_hash(item_id) % sum(splits.values())
     for name in names:
         if bucket < splits[name]:
             return name

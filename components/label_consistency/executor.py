@@ -94,16 +94,18 @@ def _read_all_splits(p, artifact, name):
         for split in splits] | f"Flatten{name}" >> beam.Flatten()
 
 
-def _write_consensus(rows, artifact, config, splits):
+def _write_consensus(row_lists, artifact, config, splits):
     """Items with a consensus label, as gzipped tf.Examples split by item hash; the rest are in the report."""
-    examples = (rows
-                | "KeepLabelled" >> beam.Filter(lambda r: r["label"] is not None)
-                | "ToExample" >> beam.Map(lambda r: (example_io.split_for(r["item"], splits),
-                                                     example_io.to_tf_example(example_io.consensus_features(r, config)))))
-    for split in sorted(splits):
-        _ = (examples
-             | f"Select[{split}]" >> beam.Filter(lambda kv, s=split: kv[0] == s)
-             | f"Serialized[{split}]" >> beam.Map(lambda kv: kv[1])
-             | f"Write[{split}]" >> beam.io.WriteToTFRecord(
-                 os.path.join(artifact_utils.get_split_uri([artifact], split), "consensus"),
-                 file_name_suffix=".gz", compression_type=beam.io.filesystem.CompressionTypes.GZIP))
+    names = sorted(splits)
+    serialized = row_lists | "ToExamples" >> beam.FlatMap(_tagged_examples, config, splits).with_outputs(*names)
+    for split in names:
+        _ = serialized[split] | f"Write[{split}]" >> beam.io.WriteToTFRecord(
+            os.path.join(artifact_utils.get_split_uri([artifact], split), "consensus"),
+            file_name_suffix=".gz", compression_type=beam.io.filesystem.CompressionTypes.GZIP)
+
+
+def _tagged_examples(rows, config, splits):
+    for row in rows:
+        if row["label"] is not None:
+            yield beam.pvalue.TaggedOutput(example_io.split_for(row["item"], splits),
+                                           example_io.to_tf_example(example_io.consensus_features(row, config)))

@@ -184,7 +184,8 @@ def _box_section(boxes):
                             _num(p["mean_iou"]), p["missed"], p["extra"], p["class_swaps"],
                             ", ".join(p["example_items"])] for p in pairs])
     return reports.section("Boxes", chart, table,
-                           note=f"boxes matched one-to-one by IoU (Hungarian); a match needs IoU >= {boxes['match_iou']}")
+                           note="boxes matched one-to-one by IoU (Hungarian); a match needs IoU >= "
+                                f"{boxes['match_iou']}")
 
 
 def _revision_section(revision):

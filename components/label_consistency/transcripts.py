@@ -7,10 +7,11 @@ configured normalisation rules. A disagreement (normalised transcripts differ) i
 rule when applying that rule alone to both transcripts makes them equal; the annotator whose transcript the
 rule changes is the one who "writes" what the rule removes (fillers, punctuation, capitals).
 """
-import hashlib
 import re
 from collections import Counter, defaultdict
 from itertools import combinations
+
+from components.label_consistency.values import stable_hash
 
 FILLERS = ("um", "uh", "er", "erm", "ah", "hmm", "mm")
 _FILLER_RE = re.compile(r"\b(?:" + "|".join(FILLERS) + r")\b[,.]?", re.IGNORECASE)
@@ -49,8 +50,8 @@ def wer(reference: str, hypothesis: str) -> float:
     return edit_distance(ref, hypothesis.split()) / len(ref) if ref else float(bool(hypothesis.split()))
 
 
-def _text_key(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+def _text_key(text: str) -> int:
+    return stable_hash(text)
 
 
 class TranscriptAccumulator:

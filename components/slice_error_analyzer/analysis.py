@@ -18,9 +18,6 @@ from components.slice_error_analyzer.sliceline import (DIFF_SQUARES, DIFF_SUM, E
                                                        ERROR_SUM, SIZE, LatticeState, SliceLineParams, Totals,
                                                        score)
 
-RANKINGS = ("default", "sliceline")
-
-
 @dataclasses.dataclass(frozen=True)
 class AnalysisParams:
     metric: str

@@ -3,7 +3,7 @@ import dataclasses
 import math
 from typing import Optional, Sequence, Tuple
 
-from components.slice_error_analyzer.errors import METRICS, SliceInputError
+from components.slice_error_analyzer.errors import SliceInputError, check_metric
 from components.slice_error_analyzer.sliceline import SliceLineParams
 
 RANKINGS = ("default", "sliceline")
@@ -28,8 +28,7 @@ class SliceConfig:
     max_slices: int = 50
 
     def __post_init__(self):
-        if self.metric not in METRICS:
-            raise SliceInputError(f"unknown metric {self.metric!r}: choose one of {', '.join(METRICS)}")
+        check_metric(self.metric)
         if self.ranking not in RANKINGS:
             raise SliceInputError(f"unknown ranking {self.ranking!r}: choose one of {', '.join(RANKINGS)}")
         if not 0 < self.q < 1:

@@ -39,8 +39,9 @@ def test_serving_2015_16_drifts_from_training_2013_14_with_lineage(runs):
     concept = report["concept_drift"]
     assert concept["metric"] == "auc" and concept["n_current"] > 100 and len(concept["difference_ci"]) == 2
     assert monitor.outputs["blessing"][0].custom_properties["blessed"].int_value == 0
-    execution = [e for e in store.get_executions() if e.type.endswith("DriftValidator")][-1]
-    inputs = {ev.artifact_id for ev in store.get_events_by_execution_ids([execution.id]) if ev.type == ev.INPUT}
+    report_id = monitor.outputs["drift_report"][0].id
+    execution_id = [ev.execution_id for ev in store.get_events_by_artifact_ids([report_id]) if ev.type == ev.OUTPUT][0]
+    inputs = {ev.artifact_id for ev in store.get_events_by_execution_ids([execution_id]) if ev.type == ev.INPUT}
     assert nodes["Trainer"].outputs["model"][0].id in inputs
     assert nodes["StatisticsGen.serving"].outputs["statistics"][0].id in inputs
 

@@ -105,3 +105,15 @@ def test_pairwise_rows_match_scikit_learn_on_overlapping_items():
     assert by_pair[("A", "C")]["n_items"] == len(keep)
     assert by_pair[("A", "C")]["cohen_kappa"] == pytest.approx(cohen_kappa_score(noisy["A"][keep], noisy["C"][keep]))
     assert by_pair[("A", "B")]["percent_agreement"] == pytest.approx(np.mean(noisy["A"] == noisy["B"]))
+
+
+def test_public_api_imports_neither_tensorflow_nor_beam():
+    import os
+    import subprocess
+    import sys
+    repo = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    code = ("import sys, components.label_consistency; "
+            "print(sorted(m for m in ('tensorflow', 'tfx', 'apache_beam') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=repo,
+                         env={**os.environ, "PYTHONPATH": repo}, check=True).stdout
+    assert out.strip() == "[]"

@@ -25,7 +25,7 @@ def _run(rows, config, batch_size=7):
         result = p | beam.Create(batches) | ComputeLabelConsistency(config, consensus_location="consensus.csv")
         _ = result["report"] | "KeepReport" >> beam.Map(lambda r: _OUT.setdefault("report", r))
         _ = result["consensus"] | beam.combiners.ToList() | beam.Map(lambda r: _OUT.setdefault("consensus", r))
-    return out["report"], sorted(out["consensus"], key=lambda r: r["item"])
+    return out["report"], sorted((r for rows in out["consensus"] for r in rows), key=lambda r: r["item"])
 
 
 def _ds_rows():

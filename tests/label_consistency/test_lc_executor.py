@@ -51,7 +51,8 @@ def _run(tmp_path, name, annotations, version, previous=None, examples=None):
                        "level": "nominal", "kind": "class", "consensus": "majority", "weights": None,
                        "min_alpha": 0.8, "min_class_agreement": 0.8, "min_class_kappa": 0.6,
                        "label_domain": json.dumps(["low", "mid", "high"]), "instructions_version": version,
-                       "n_bootstrap": 200, "min_confidence": 0.0, "consensus_splits": json.dumps({"train": 4, "eval": 1})}
+                       "n_bootstrap": 200, "min_confidence": 0.0,
+                       "consensus_splits": json.dumps({"train": 4, "eval": 1})}
     inputs = {"annotations": [annotations], "previous_report": [previous] if previous else [],
               "examples": [examples] if examples else []}
     if examples:

@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from components.slice_error_analyzer import SliceInputError, find_slices, sliceline
-from components.slice_error_analyzer.encoding import categorical_encoding, encode_batch, FeatureEncoding
+from components.slice_error_analyzer.encoding import encode_batch, FeatureEncoding
 from components.slice_error_analyzer.api import to_record_batches
 
 

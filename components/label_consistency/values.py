@@ -1,0 +1,35 @@
+"""Small shared helpers: Arrow columns as Python scalars, and a hash that is the same on every machine."""
+import hashlib
+
+
+def stable_hash(*parts) -> int:
+    """64-bit SHA-256 prefix of the parts' text (Python's hash() changes between processes)."""
+    return int.from_bytes(hashlib.sha256("|".join(map(str, parts)).encode("utf-8")).digest()[:8], "big")
+
+
+def scalar(value):
+    """One value: one-value lists unwrapped, empty lists None, bytes decoded (invalid UTF-8 replaced)."""
+    if isinstance(value, list):
+        value = value[0] if len(value) == 1 else (None if not value else value)
+    if isinstance(value, bytes):
+        value = value.decode("utf-8", errors="replace")
+    return value
+
+
+def column_values(column) -> list:
+    """A pyarrow column as Python scalars: one-value lists (tf.Example features) unwrapped, UTF-8 bytes as text."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if pa.types.is_list(column.type) or pa.types.is_large_list(column.type):
+        if column.null_count == 0 and pc.all(pc.equal(pc.list_value_length(column), 1)).as_py() is not False:
+            column = column.flatten()
+        else:
+            return [v if not isinstance(v, list) else (v[0] if len(v) == 1 else (None if not v else v))
+                    for v in column.to_pylist()]
+    if pa.types.is_binary(column.type) or pa.types.is_large_binary(column.type):
+        try:
+            column = column.cast(pa.string())
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            pass  # not UTF-8: the label check names the column; features are decoded with replacement
+    return column.to_pylist()
