@@ -39,12 +39,14 @@ def _writable_dir(path: str) -> str:
 
 
 def _demo(args, beam_args) -> int:
-    from pipelines.local_runner import run_local
+    from pipelines.local_runner import PIPELINE_NAME, run_local
     from pipelines.run_summary import format_summary, latest_run, sqlite_store
-    from pipelines.local_runner import PIPELINE_NAME
+
+    from pipelines.taxi_pipeline import default_branches
 
     paths = run_local(args.output_dir, beam_pipeline_args=beam_args, data_fraction=args.data_fraction,
-                      enable_cache=not args.no_cache, train_steps=args.train_steps)
+                      enable_cache=not args.no_cache, train_steps=args.train_steps,
+                      branches=default_branches(args.label_instructions))
     print(format_summary(latest_run(sqlite_store(paths.metadata_path), PIPELINE_NAME), paths.metadata_path))
     return 0
 
@@ -80,6 +82,8 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--data-fraction", type=float, default=1.0, help="deterministic sample of the trips (0-1]")
     demo.add_argument("--train-steps", type=int, default=500)
     demo.add_argument("--no-cache", action="store_true", help="re-execute every component")
+    demo.add_argument("--label-instructions", choices=("v1", "v2"), default="v2",
+                      help="the simulated annotation sample: v1 (ambiguous instructions, blocks) or v2 (revised)")
     demo.set_defaults(handler=_demo)
 
     prepare = commands.add_parser("prepare-data", help="write the train/serving/feedback taxi sources only")
@@ -95,10 +99,7 @@ def build_parser() -> argparse.ArgumentParser:
     kubeflow.set_defaults(handler=_compile_kubeflow)
 
     for name, (module_name, help_line) in COMPONENT_COMMANDS.items():
-        try:  # INTEGRATION-TODO: drop once every component cli module exists
-            module = importlib.import_module(module_name)
-        except ModuleNotFoundError:
-            continue
+        module = importlib.import_module(module_name)
         sub = commands.add_parser(name, help=help_line)
         module.add_arguments(sub)
         sub.set_defaults(handler=lambda args, beam_args, module=module: module.run(args))

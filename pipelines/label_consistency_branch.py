@@ -16,6 +16,7 @@ from tfx.types import artifact_utils, standard_artifacts
 from components.artifacts import LabelConsistencyReport
 from components.label_consistency.component import LabelConsistencyGen
 from pipelines import label_consistency_simulation as simulation
+from pipelines.taxi_pipeline import trainer_code
 
 ANNOTATION_SPLIT = "annotations"
 
@@ -53,7 +54,7 @@ def add_label_consistency(nodes, instructions_version: str = "v2", n_items: int 
         previous_report=previous.outputs["report"])
     with tfx.dsl.Cond(consistency.outputs["blessing"].future()[0].custom_property("blessed") == 1):
         trainer = tfx.components.Trainer(
-            module_file=nodes.trainer.exec_properties["module_file"],
+            **trainer_code(nodes.trainer),
             examples=consistency.outputs["consensus_examples"], schema=nodes.schema.outputs["schema"],
             train_args=tfx.proto.TrainArgs(num_steps=train_steps),
             eval_args=tfx.proto.EvalArgs(num_steps=eval_steps)).with_id("Trainer.consensus")

@@ -22,6 +22,6 @@ def add_slice_error_analyzer(nodes, with_baseline: bool = True, **parameters) ->
         examples=nodes.train_gen.outputs["examples"], schema=nodes.schema.outputs["schema"],
         model=nodes.trainer.outputs["model"],
         baseline_model=nodes.model_resolver.outputs["model"] if with_baseline else None,
-        statistics=nodes.train_stats.outputs["statistics"], train_statistics=nodes.train_stats.outputs["statistics"],
+        statistics=nodes.train_stats.outputs["statistics"],  # eval split: bins; train split: training shares
         label_key=LABEL, split="eval", exclude_features=json.dumps(list(EXCLUDED_FEATURES)), **parameters)
     return [analyzer]

@@ -94,10 +94,8 @@ def create_nodes(data_root: str, serving_model_dir: str, schema_path: str = TAXI
                                                    schema=schema.outputs["schema"], environment=env)
                   .with_id(f"ExampleValidator.{name}")
                   for name, env in (("train", "TRAINING"), ("serving", "SERVING"))}
-    trainer_code = ({"module_file": trainer_module_file} if trainer_module_file
-                    else {"run_fn": TRAINER_RUN_FN})
     trainer = tfx.components.Trainer(
-        **trainer_code, examples=train_gen.outputs["examples"], schema=schema.outputs["schema"],
+        **({"module_file": trainer_module_file} if trainer_module_file else {"run_fn": TRAINER_RUN_FN}), examples=train_gen.outputs["examples"], schema=schema.outputs["schema"],
         train_args=tfx.proto.TrainArgs(num_steps=train_steps), eval_args=tfx.proto.EvalArgs(num_steps=eval_steps))
     model_resolver = tfx.dsl.Resolver(
         strategy_class=tfx.dsl.experimental.LatestBlessedModelStrategy,
@@ -118,12 +116,28 @@ def create_nodes(data_root: str, serving_model_dir: str, schema_path: str = TAXI
                      evaluator=evaluator, pusher=pusher, serving_model_dir=serving_model_dir)
 
 
+def trainer_code(trainer: BaseNode) -> Dict[str, str]:
+    """The `module_file` or `run_fn` argument `trainer` was built with, for a second Trainer on other data."""
+    return {key: trainer.exec_properties[key] for key in ("module_file", "run_fn") if trainer.exec_properties.get(key)}
+
+
 Branch = Callable[[TaxiNodes], Sequence[BaseNode]]
 
 
-def default_branches() -> List[Branch]:
-    """The tfx-dcai components wired into the taxi pipeline (each in its own pipelines/*_branch.py)."""
-    return []
+def default_branches(label_instructions: str = "v2", drift_history: bool = True) -> List[Branch]:
+    """The tfx-dcai components wired into the taxi pipeline (each in its own pipelines/*_branch.py).
+
+    `label_instructions` picks the simulated annotation sample: "v1" (ambiguous instructions: the
+    LabelConsistencyGen blocks and the consensus Trainer is skipped) or "v2" (revised: it passes).
+    `drift_history` False drops DriftValidator's history resolver (a custom resolver strategy, which
+    Kubeflow V2 compilation does not support).
+    """
+    from pipelines.drift_validator_branch import add_drift_validator
+    from pipelines.label_consistency_branch import add_label_consistency
+    from pipelines.slice_error_analyzer_branch import add_slice_error_analyzer
+
+    return [lambda nodes: add_label_consistency(nodes, instructions_version=label_instructions),
+            add_slice_error_analyzer, lambda nodes: add_drift_validator(nodes, with_history=drift_history)]
 
 
 def create_pipeline(pipeline_name: str, pipeline_root: str, data_root: str, serving_model_dir: str,

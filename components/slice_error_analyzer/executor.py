@@ -20,6 +20,7 @@ from components.slice_error_analyzer.report import REPORT_NAME
 PREDICTION_COLUMN = "__prediction__"
 BASELINE_COLUMN = "__baseline_prediction__"
 LABEL_REPORT_FILE = "label_consistency_report.json"
+TRAIN_SPLIT = "train"
 VERDICT_TO_BLESSED = {analysis_pipeline.PASS: BLESSED, analysis_pipeline.BLOCKED: NOT_BLESSED,
                       analysis_pipeline.NO_BASELINE: NO_BASELINE}
 _TELEMETRY = ["tfx-dcai", "SliceErrorAnalyzer"]
@@ -71,7 +72,10 @@ class Executor(base_beam_executor.BaseBeamExecutor):
             by_name, _ = _feature_statistics(statistics, split)
             given = encodings_from_statistics(by_name, list(features), config.num_bins, config.max_values)
         train_stats = _optional(input_dict, "train_statistics")
-        train_features, train_examples = _feature_statistics(train_stats, "train") if train_stats else ({}, 0)
+        if train_stats is None and statistics is not None and split != TRAIN_SPLIT and TRAIN_SPLIT in \
+                artifact_utils.decode_split_names(statistics.split_names):
+            train_stats = statistics  # StatisticsGen over train+eval: one artifact gives both
+        train_features, train_examples = _feature_statistics(train_stats, TRAIN_SPLIT) if train_stats else ({}, 0)
         label_artifact = _optional(input_dict, "label_consistency_report")
         label_report = None
         if label_artifact is not None:

@@ -40,6 +40,9 @@ def test_report_blessing_and_slicing_specs_are_written(run):
         report["rows"]["dropped_missing_prediction"]
     assert report["overall"]["n"] > 300 and 0 < report["overall"]["value"] < 0.5
     assert "tips" not in {f["name"] for f in report["features"]}
+    # training shares come from the train split of the same StatisticsGen artifact
+    level_one = [s for s in report["slices"] if s["level"] == 1]
+    assert not level_one or any(s["representation"] is not None for s in level_one)
     fare = [f for f in report["features"] if f["name"] == "fare"][0]
     assert len(fare["bin_edges"]) >= 5  # bins from StatisticsGen's quantiles
     assert os.path.exists(os.path.join(report_dir, "slice_report.html"))
