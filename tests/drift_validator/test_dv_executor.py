@@ -1,7 +1,6 @@
 """DriftValidator executor on hand-built artifacts over the taxi trips that ship with TFX (real TFDV statistics,
 real TFXIO reads, real Beam): a control that must pass, a planted shift that must block, concept drift
 from a prediction column, and no baseline."""
-import json
 import os
 
 import numpy as np
