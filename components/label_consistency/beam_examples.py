@@ -7,9 +7,10 @@ import math
 import apache_beam as beam
 import numpy as np
 
-from components.label_consistency import confident_learning
+from components.label_consistency import confident_learning, predictions
 from components.label_consistency.conflicts import GroupLabels, bin_edges, example_key, summarize_conflicts
 from components.label_consistency.items import BadInputError
+from components.label_consistency.schema_features import FeatureKinds
 from components.label_consistency.values import column_values, scalar, stable_hash
 
 
@@ -21,6 +22,8 @@ class ExamplesConfig:
     n_bins: int = 10
     max_sample: int = 20_000           # confident learning runs on at most this many examples
     n_folds: int = 5
+    prediction_column: str = None      # user's out-of-sample probabilities (see predictions.py) instead of k-fold
+    feature_kinds: FeatureKinds = None  # from a Schema: categorical/numeric features; default: Arrow types
 
 
 def example_rows(batch, config: ExamplesConfig, source: str = "examples"):
@@ -29,14 +32,36 @@ def example_rows(batch, config: ExamplesConfig, source: str = "examples"):
     for column in required:
         if column not in names:
             raise BadInputError(f"{source}: no column {column!r}; columns are {sorted(names)}")
-    features = list(config.features or [n for n in names if n not in (config.label_column, config.id_column)])
+    probability_columns = (predictions.prediction_columns(names, config.prediction_column, source)
+                           if config.prediction_column else [])
+    features = _feature_names(names, config, probability_columns)
+    categorical = set(config.feature_kinds.categorical) if config.feature_kinds else set()
     data = {n: column_values(batch.column(i)) for i, n in enumerate(names)}
+    absent = [None] * batch.num_rows
     for i in range(batch.num_rows):
-        row = {n: scalar(data[n][i]) for n in features}
+        row = {n: _as_kind(scalar(data.get(n, absent)[i]), n in categorical) for n in features}
         label = scalar(data[config.label_column][i])
         ident = (scalar(data[config.id_column][i]) if config.id_column
                  else f"{stable_hash(sorted(row.items()), label):016x}")
-        yield {"id": str(ident), "label": label, "features": row}
+        out = {"id": str(ident), "label": label, "features": row}
+        if probability_columns:
+            out["predicted"] = {c: scalar(data[c][i]) for c in probability_columns}
+        yield out
+
+
+def _feature_names(names, config: ExamplesConfig, probability_columns) -> list:
+    """config.features, else the schema's usable features, else every column but label, id and probabilities."""
+    if config.features:
+        skipped = dict(config.feature_kinds.skipped) if config.feature_kinds else {}
+        return [n for n in config.features if n not in skipped]
+    if config.feature_kinds:
+        return list(config.feature_kinds.usable)
+    return [n for n in names if n not in (config.label_column, config.id_column, *probability_columns)]
+
+
+def _as_kind(value, categorical: bool):
+    """Schema-categorical values as text (so integers are grouped and coded as categories, not binned)."""
+    return str(value) if categorical and value is not None and not isinstance(value, list) else value
 
 
 def _is_number(value) -> bool:
@@ -61,23 +86,34 @@ class GroupLabelsCombineFn(beam.CombineFn):
         return acc
 
 
-def label_error_summary(sample: list, n_folds: int, max_listed: int = 50) -> dict:
-    """Confident learning on the sampled examples; a documented skip when it cannot run."""
+def label_error_summary(sample: list, n_folds: int, max_listed: int = 50, prediction_column: str = None) -> dict:
+    """Confident learning on the sampled examples (supplied probabilities, else k-fold ones of the built-in
+    model); a documented skip when it cannot run. Examples left out are counted under `dropped` by reason."""
     labelled = [r for r in sample if r["label"] is not None]
+    dropped = {"missing_label": len(sample) - len(labelled)} if len(labelled) < len(sample) else {}
     classes = sorted({r["label"] for r in labelled}, key=str)
+    source = f"column {prediction_column!r}" if prediction_column else f"{n_folds}-fold built-in model"
+    probs = None
+    if prediction_column and len(classes) >= 2:
+        probs, kept, prediction_drops = predictions.probability_matrix(
+            [r["predicted"] for r in labelled], classes, prediction_column)
+        labelled, probs = [r for r, k in zip(labelled, kept) if k], probs[kept]
+        dropped.update(prediction_drops)
     counts = {c: sum(r["label"] == c for r in labelled) for c in classes}
-    if len(classes) < 2 or min(counts.values()) < n_folds:
-        return {"n_sample": len(labelled), "skipped": f"needs >= 2 classes with >= {n_folds} examples each; "
-                                                     f"got {counts}", "n_flagged": 0, "flagged": []}
-    names = sorted({n for r in labelled for n in r["features"]})
-    matrix = feature_matrix(labelled, names)
+    needed = 1 if prediction_column else n_folds
+    summary = {"n_sample": len(labelled), "probabilities": source, "dropped": dropped}
+    if len(classes) < 2 or min(counts.values()) < needed:
+        return {**summary, "skipped": f"needs >= 2 classes with >= {needed} examples each; got {counts}",
+                "n_flagged": 0, "flagged": []}
     index = {c: k for k, c in enumerate(classes)}
     y = np.array([index[r["label"]] for r in labelled])
-    probs = confident_learning.out_of_sample_probabilities(matrix, y, n_folds)
+    if probs is None:
+        matrix = feature_matrix(labelled, sorted({n for r in labelled for n in r["features"]}))
+        probs = confident_learning.out_of_sample_probabilities(matrix, y, n_folds)
     flagged = np.flatnonzero(confident_learning.find_label_issues(probs, y))
     margin = probs[flagged].max(axis=1) - probs[flagged, y[flagged]]
     order = flagged[np.argsort(-margin, kind="stable")]
-    return {"n_sample": len(labelled), "skipped": None, "n_flagged": int(flagged.size),
+    return {**summary, "skipped": None, "n_flagged": int(flagged.size),
             "flagged": [{"item": labelled[i]["id"], "label": labelled[i]["label"],
                          "suggested": classes[int(probs[i].argmax())],
                          "p_label": float(probs[i, y[i]])} for i in order[:max_listed]]}
@@ -92,6 +128,11 @@ def feature_matrix(rows: list, names: list) -> np.ndarray:
             return math.nan
         return float(value) if _is_number(value) else float(codes[name][str(value)])
     return np.array([[encode(r["features"].get(n), n) for n in names] for r in rows], float).reshape(len(rows), -1)
+
+
+def _conflict_summary(groups, edges, n_examples, kinds):
+    """The conflicts, with the features' kinds (`feature_kinds`: from the schema, or null when inferred)."""
+    return {**summarize_conflicts(groups, edges, n_examples), "feature_kinds": kinds.to_dict() if kinds else None}
 
 
 class DiagnoseExamples(beam.PTransform):
@@ -119,11 +160,12 @@ class DiagnoseExamples(beam.PTransform):
                      | "GroupLabels" >> beam.CombinePerKey(GroupLabelsCombineFn())
                      | "Conflicting" >> beam.Filter(lambda kv: len(kv[1].labels) > 1)
                      | "ConflictList" >> beam.combiners.ToList()
-                     | "SummarizeConflicts" >> beam.Map(lambda groups, e, n: summarize_conflicts(groups, e, n),
-                                                        edges_side, beam.pvalue.AsSingleton(n_examples)))
+                     | "SummarizeConflicts" >> beam.Map(_conflict_summary, edges_side,
+                                                        beam.pvalue.AsSingleton(n_examples), config.feature_kinds))
         errors = (rows
                   | "BoundedSample" >> beam.combiners.Top.Of(config.max_sample, key=lambda r: stable_hash(r["id"]))
-                  | "ConfidentLearning" >> beam.Map(label_error_summary, config.n_folds))
+                  | "ConfidentLearning" >> beam.Map(label_error_summary, config.n_folds,
+                                                   prediction_column=config.prediction_column))
         return (conflicts
                 | "Combine" >> beam.Map(lambda c, e: {"xy_conflicts": c, "label_errors": e},
                                         beam.pvalue.AsSingleton(errors)))
