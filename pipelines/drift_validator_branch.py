@@ -16,7 +16,7 @@ from tfx import v1 as tfx
 from components.artifacts import DriftReport
 from components.drift_validator.component import DriftValidator
 from components.drift_validator.config import DriftConfig
-from components.drift_validator.history import LatestUpToStrategy
+from components.history import LatestUpToStrategy
 from pipelines.taxi_data import LABEL
 
 HISTORY_RUNS = 10

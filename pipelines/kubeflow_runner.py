@@ -24,7 +24,7 @@ def compile_kubeflow(output_file: str, image: str = DEFAULT_IMAGE, pipeline_root
     pipeline = create_pipeline(
         pipeline_name=PIPELINE_NAME, pipeline_root=pipeline_root, data_root=data_root,
         serving_model_dir=os.path.join(pipeline_root, "serving_model"), beam_pipeline_args=beam_pipeline_args,
-        schema_path=CONTAINER_SCHEMA, trainer_module_file=None, branches=default_branches(drift_history=False))
+        schema_path=CONTAINER_SCHEMA, trainer_module_file=None, branches=default_branches(history=False))
     output_dir, filename = os.path.split(os.path.abspath(output_file))
     runner = tfx.orchestration.experimental.KubeflowV2DagRunner(
         config=tfx.orchestration.experimental.KubeflowV2DagRunnerConfig(default_image=image),

@@ -14,11 +14,13 @@ from tfx.dsl.component.experimental.decorators import component
 from tfx.types import artifact_utils, standard_artifacts
 
 from components.artifacts import LabelConsistencyReport
+from components.history import LatestUpToStrategy
 from components.label_consistency.component import LabelConsistencyGen
 from pipelines import label_consistency_simulation as simulation
 from pipelines.taxi_pipeline import trainer_code
 
 ANNOTATION_SPLIT = "annotations"
+CONSISTENCY_ID = "LabelConsistencyGen"
 
 
 @component
@@ -28,7 +30,7 @@ def SimulatedLabelers(examples: InputArtifact[standard_artifacts.Examples],
     """Three simulated labelers label `n_items` train trips under the named instructions (one row per label)."""
     import glob
 
-    from pipelines import tf_example
+    from components import tf_example
 
     pattern = os.path.join(artifact_utils.get_split_uri([examples], "train"), "*")
     trips = simulation.choose_trips(tf_example.read_gzipped(sorted(glob.glob(pattern))), n_items)
@@ -41,21 +43,24 @@ def SimulatedLabelers(examples: InputArtifact[standard_artifacts.Examples],
 
 
 def add_label_consistency(nodes, instructions_version: str = "v2", n_items: int = 1000,
-                          train_steps: int = 200, eval_steps: int = 20) -> list:
-    """The branch's components for `nodes` (a pipelines.taxi_pipeline.TaxiNodes)."""
+                          train_steps: int = 200, eval_steps: int = 20, with_history: bool = True) -> list:
+    """The branch's components for `nodes` (a pipelines.taxi_pipeline.TaxiNodes).
+
+    `with_history` adds a resolver of the latest earlier report (for the before/after comparison)."""
     labelers = SimulatedLabelers(examples=nodes.train_gen.outputs["examples"],
                                  instructions_version=instructions_version, n_items=n_items)
     previous = tfx.dsl.Resolver(
-        strategy_class=tfx.dsl.experimental.LatestArtifactStrategy,
-        report=tfx.dsl.Channel(type=LabelConsistencyReport)).with_id("latest_label_consistency_report")
+        strategy_class=LatestUpToStrategy, config={"max_artifacts": 1},
+        report=tfx.dsl.Channel(type=LabelConsistencyReport, producer_component_id=CONSISTENCY_ID, output_key="report"),
+    ).with_id("latest_label_consistency_report") if with_history else None
     consistency = LabelConsistencyGen(
         annotations=labelers.outputs["annotations"], item_column="item_id", annotator_column="annotator_id",
         label_column=simulation.LABEL, label_domain=[0, 1], instructions_version=instructions_version,
-        previous_report=previous.outputs["report"])
+        previous_report=previous.outputs["report"] if previous else None).with_id(CONSISTENCY_ID)
     with tfx.dsl.Cond(consistency.outputs["blessing"].future()[0].custom_property("blessed") == 1):
         trainer = tfx.components.Trainer(
             **trainer_code(nodes.trainer),
             examples=consistency.outputs["consensus_examples"], schema=nodes.schema.outputs["schema"],
             train_args=tfx.proto.TrainArgs(num_steps=train_steps),
             eval_args=tfx.proto.EvalArgs(num_steps=eval_steps)).with_id("Trainer.consensus")
-    return [labelers, previous, consistency, trainer]
+    return [labelers] + ([previous] if previous else []) + [consistency, trainer]

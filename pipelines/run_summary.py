@@ -84,8 +84,12 @@ def anomalies_by_split(artifact) -> Dict[str, List[str]]:
         with open(path, "rb") as f:
             anomalies.ParseFromString(f.read())
         found[split_dir.replace("Split-", "")] = [
-            f"{name}: {info.short_description}" for name, info in sorted(anomalies.anomaly_info.items())]
+            f"{name}: {_anomaly_text(info)}" for name, info in sorted(anomalies.anomaly_info.items())]
     return found
+
+
+def _anomaly_text(info) -> str:
+    return info.short_description or "; ".join(r.short_description for r in info.reason) or info.description
 
 
 def format_summary(nodes: List[NodeRun], metadata_path: str) -> str:

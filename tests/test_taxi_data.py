@@ -77,7 +77,7 @@ def test_prepared_sources_account_for_every_row(small_taxi_data):
 
 
 def test_prepared_files_hold_the_right_years_and_columns(small_taxi_data):
-    from pipelines.tf_example import read_gzipped
+    from components.tf_example import read_gzipped
 
     root, manifest = small_taxi_data
     for source, years in (("train", {2013, 2014}), ("serving", {2015, 2016}), ("feedback", {2015, 2016})):

@@ -32,7 +32,7 @@ np.save(sys.argv[2], find_label_issues(d["labels"], d["probs"], filter_by="prune
 
 def taxi_features():
     """Features and big_tipper of the labelled trips bundled with tfx (tf.Example TFRecords)."""
-    from pipelines import tf_example
+    from components import tf_example
     from pipelines.taxi_data import big_tipper, taxi_testdata_dir
 
     rows, labels = [], []

@@ -15,7 +15,7 @@ def serving_model_dir(model_uri: str) -> str:
 
 
 def _serialize(row: dict) -> bytes:
-    from pipelines.tf_example import to_example
+    from components.tf_example import to_example
     features = {}
     for name, value in row.items():
         if name == RAW_RECORD_COLUMN or value is None:

@@ -86,8 +86,11 @@ def add_drift_findings(anomalies: anomalies_pb2.Anomalies, entries: List[dict]) 
         info.path.step[:] = [entry["name"]]
         info.severity = anomalies_pb2.AnomalyInfo.ERROR
         reason = info.reason.add(type=anomalies_pb2.AnomalyInfo.CUSTOM_VALIDATION,
-                                 short_description="Distribution drift (DriftValidator)")
-        reason.description = drift_sentence(entry)
+                                 short_description="Distribution drift (DriftValidator)",
+                                 description=drift_sentence(entry))
+        # TFX's and TFDV's viewers show the top-level fields; like TFDV, several reasons read "Multiple errors".
+        info.short_description = reason.short_description if len(info.reason) == 1 else "Multiple errors"
+        info.description = " ".join(filter(None, [info.description, reason.description]))
 
 
 def drift_sentence(entry: dict) -> str:

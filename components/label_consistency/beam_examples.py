@@ -2,6 +2,7 @@
 bounded sample). No TensorFlow: record batches in, one diagnostics dict out.
 """
 import dataclasses
+import json
 import math
 
 import apache_beam as beam
@@ -10,7 +11,7 @@ import numpy as np
 from components.label_consistency import confident_learning, predictions
 from components.label_consistency.conflicts import GroupLabels, bin_edges, example_key, summarize_conflicts
 from components.label_consistency.items import BadInputError
-from components.label_consistency.schema_features import FeatureKinds
+from components.label_consistency.schema_features import FeatureKinds, feature_kinds
 from components.label_consistency.values import column_values, scalar, stable_hash
 
 
@@ -18,12 +19,28 @@ from components.label_consistency.values import column_values, scalar, stable_ha
 class ExamplesConfig:
     label_column: str
     id_column: str = None              # default: a hash of the example's values
-    features: tuple = None             # default: every column but the label and id
+    features: tuple = None             # default: the schema's features, else every column but label/id/probabilities
     n_bins: int = 10
     max_sample: int = 20_000           # confident learning runs on at most this many examples
     n_folds: int = 5
     prediction_column: str = None      # user's out-of-sample probabilities (see predictions.py) instead of k-fold
     feature_kinds: FeatureKinds = None  # from a Schema: categorical/numeric features; default: Arrow types
+
+
+def examples_config(exec_properties: dict, schema=None) -> ExamplesConfig:
+    """The examples' parameters; with a Schema proto, its feature kinds (label, id, probabilities left out)."""
+    features = exec_properties.get("example_features")
+    label = exec_properties.get("example_label_column") or exec_properties["label_column"]
+    id_column = exec_properties.get("example_id_column") or None
+    prediction = exec_properties.get("prediction_column") or None
+    kinds = None
+    if schema is not None:
+        kinds = feature_kinds(schema, exclude=[
+            f.name for f in schema.feature
+            if f.name in (label, id_column) or predictions.is_probability_column(f.name, prediction)])
+    return ExamplesConfig(label_column=label, id_column=id_column,
+                          features=tuple(json.loads(features)) if features else None,
+                          prediction_column=prediction, feature_kinds=kinds)
 
 
 def example_rows(batch, config: ExamplesConfig, source: str = "examples"):
@@ -50,13 +67,15 @@ def example_rows(batch, config: ExamplesConfig, source: str = "examples"):
 
 
 def _feature_names(names, config: ExamplesConfig, probability_columns) -> list:
-    """config.features, else the schema's usable features, else every column but label, id and probabilities."""
+    """config.features, else the schema's usable features, else every column; never label, id or probabilities."""
     if config.features:
         skipped = dict(config.feature_kinds.skipped) if config.feature_kinds else {}
-        return [n for n in config.features if n not in skipped]
-    if config.feature_kinds:
-        return list(config.feature_kinds.usable)
-    return [n for n in names if n not in (config.label_column, config.id_column, *probability_columns)]
+        candidates = [n for n in config.features if n not in skipped]
+    else:
+        candidates = list(config.feature_kinds.usable) if config.feature_kinds else names
+    excluded = {config.label_column, config.id_column, *probability_columns}
+    return [n for n in candidates if n not in excluded and not predictions.is_probability_column(
+        n, config.prediction_column)]
 
 
 def _as_kind(value, categorical: bool):
@@ -164,8 +183,8 @@ class DiagnoseExamples(beam.PTransform):
                                                         beam.pvalue.AsSingleton(n_examples), config.feature_kinds))
         errors = (rows
                   | "BoundedSample" >> beam.combiners.Top.Of(config.max_sample, key=lambda r: stable_hash(r["id"]))
-                  | "ConfidentLearning" >> beam.Map(label_error_summary, config.n_folds,
-                                                   prediction_column=config.prediction_column))
+                  | "ConfidentLearning" >> beam.Map(lambda sample: label_error_summary(
+                      sample, config.n_folds, prediction_column=config.prediction_column)))
         return (conflicts
                 | "Combine" >> beam.Map(lambda c, e: {"xy_conflicts": c, "label_errors": e},
                                         beam.pvalue.AsSingleton(errors)))

@@ -41,6 +41,12 @@ def add_arguments(parser) -> None:
     parser.add_argument("--example-label-column", default=None, help="label column of --examples "
                                                                      "(default: --label-column)")
     parser.add_argument("--example-id-column", default=None, help="id column of --examples (default: row hash)")
+    parser.add_argument("--prediction-column", default=None,
+                        help="out-of-sample probabilities in --examples for confident learning instead of the "
+                             "built-in model: column P = p(positive class) (binary), else columns P_<label>")
+    parser.add_argument("--schema", default=None,
+                        help="schema.pbtxt of --examples: categorical/numeric features; DEPRECATED and "
+                             "non-TRAINING features skipped")
     parser.add_argument("--output-dir", required=True)
 
 
@@ -120,9 +126,14 @@ def _examples_config(args):
     """(path, ExamplesConfig) of --examples, or None."""
     if not args.examples:
         return None
-    from components.label_consistency.beam_examples import ExamplesConfig
-    return args.examples, ExamplesConfig(label_column=args.example_label_column or args.label_column,
-                                         id_column=args.example_id_column)
+    from components.label_consistency.beam_examples import examples_config
+    from components.label_consistency.schema_features import read_schema_text
+
+    schema = read_schema_text(args.schema) if args.schema else None
+    return args.examples, examples_config({"label_column": args.label_column,
+                                           "example_label_column": args.example_label_column,
+                                           "example_id_column": args.example_id_column,
+                                           "prediction_column": args.prediction_column}, schema)
 
 
 def _run_pipeline(path, config, previous, output_dir, examples=None) -> str:

@@ -3,7 +3,9 @@
 Inputs: `annotations` (Examples in long format: one row per (item, annotator, label), optionally with the
 item's features); optional `previous_report` (the LabelConsistencyReport of an earlier run, e.g. from a
 Resolver over MLMD) for the before/after comparison of the revision loop; optional `examples`
-(single-labelled Examples) for X->y conflicts and confident learning.
+(single-labelled Examples) for X->y conflicts and confident learning, with optional `prediction_column`
+(the user's out-of-sample probabilities, used instead of the built-in model) and optional `schema` (Schema:
+categorical vs numeric features; DEPRECATED and non-TRAINING features skipped).
 Outputs: `report` (LabelConsistencyReport), `consensus_examples` (Examples, gzipped tf.Example TFRecords, one
 row per item with a consensus label), `blessing` (LabelConsistencyBlessing: 1 consistent, 0 not).
 """
@@ -18,6 +20,7 @@ from tfx.types.component_spec import ChannelParameter, ComponentSpec, ExecutionP
 from components.artifacts import LabelConsistencyBlessing, LabelConsistencyReport
 from components.label_consistency import executor
 from components.label_consistency.config import LabelConsistencyConfig
+from components.label_consistency.items import BadInputError
 from components.label_consistency.summary import Thresholds
 
 DEFAULT_SPLITS = {"train": 4, "eval": 1}
@@ -45,11 +48,13 @@ class LabelConsistencyGenSpec(ComponentSpec):
         "example_label_column": ExecutionParameter(type=str, optional=True),
         "example_id_column": ExecutionParameter(type=str, optional=True),
         "example_features": ExecutionParameter(type=str, optional=True),  # JSON list
+        "prediction_column": ExecutionParameter(type=str, optional=True),
     }
     INPUTS = {
         "annotations": ChannelParameter(type=standard_artifacts.Examples),
         "previous_report": ChannelParameter(type=LabelConsistencyReport, optional=True),
         "examples": ChannelParameter(type=standard_artifacts.Examples, optional=True),
+        "schema": ChannelParameter(type=standard_artifacts.Schema, optional=True),
     }
     OUTPUTS = {
         "report": ChannelParameter(type=LabelConsistencyReport),
@@ -71,13 +76,17 @@ class LabelConsistencyGen(base_beam_component.BaseBeamComponent):
                  match_iou: float = 0.5,
                  previous_report: Optional[types.BaseChannel] = None,
                  examples: Optional[types.BaseChannel] = None, example_label_column: Optional[str] = None,
-                 example_id_column: Optional[str] = None, example_features: Optional[Sequence[str]] = None):
+                 example_id_column: Optional[str] = None, example_features: Optional[Sequence[str]] = None,
+                 prediction_column: Optional[str] = None, schema: Optional[types.BaseChannel] = None):
         LabelConsistencyConfig(item_column, annotator_column, label_column, level, kind, consensus, thresholds,
                                weights, text_normalisation=tuple(text_normalisation),
                                match_iou=match_iou)  # fail at pipeline construction on bad parameters
+        if examples is None and (prediction_column or schema is not None):
+            raise BadInputError("prediction_column and schema describe the `examples` input: pass examples too")
         spec = LabelConsistencyGenSpec(
-            annotations=annotations, previous_report=previous_report, examples=examples,
+            annotations=annotations, previous_report=previous_report, examples=examples, schema=schema,
             example_label_column=example_label_column, example_id_column=example_id_column,
+            prediction_column=prediction_column,
             example_features=json.dumps(list(example_features)) if example_features is not None else None,
             item_column=item_column,
             annotator_column=annotator_column, label_column=label_column, level=level, kind=kind,

@@ -7,10 +7,11 @@ from tfx.components.util import examples_utils, tfxio_utils
 from tfx.proto import example_gen_pb2
 from tfx.dsl.components.base import base_beam_executor
 from tfx.types import artifact_utils
+from tfx.utils import io_utils
 
 from components.artifacts import BLESSED, NOT_BLESSED, set_blessed
 from components.label_consistency import example_io, report as report_io
-from components.label_consistency.beam_examples import DiagnoseExamples, ExamplesConfig
+from components.label_consistency.beam_examples import DiagnoseExamples, examples_config
 from components.label_consistency.beam_transforms import ComputeLabelConsistency
 from components.label_consistency.config import LabelConsistencyConfig
 from components.label_consistency.summary import Thresholds
@@ -62,7 +63,8 @@ class Executor(base_beam_executor.BaseBeamExecutor):
                 single = artifact_utils.get_single_instance(examples)
                 diagnostics = (_read_all_splits(p, single, "Examples")
                                | "DiagnoseExamples" >> DiagnoseExamples(
-                                   examples_config(exec_properties), source=f"examples ({single.uri})"))
+                                   examples_config(exec_properties, _read_schema(input_dict)),
+                                   source=f"examples ({single.uri})"))
             result = (_read_all_splits(p, annotations, "Annotations")
                       | "LabelConsistency" >> ComputeLabelConsistency(
                           config, previous, source=f"annotations ({annotations.uri})",
@@ -78,12 +80,13 @@ class Executor(base_beam_executor.BaseBeamExecutor):
         report_artifact.set_float_custom_property("krippendorff_alpha", report["krippendorff_alpha"]["value"] or 0.0)
 
 
-def examples_config(exec_properties: dict) -> ExamplesConfig:
-    features = exec_properties.get("example_features")
-    return ExamplesConfig(
-        label_column=exec_properties.get("example_label_column") or exec_properties["label_column"],
-        id_column=exec_properties.get("example_id_column") or None,
-        features=tuple(json.loads(features)) if features else None)
+def _read_schema(input_dict: dict):
+    """The Schema proto of the optional `schema` input, or None."""
+    artifacts = input_dict.get("schema") or []
+    if not artifacts:
+        return None
+    uri = artifact_utils.get_single_uri(artifacts)
+    return io_utils.SchemaReader().read(io_utils.get_only_uri_in_dir(uri))
 
 
 def _read_all_splits(p, artifact, name):

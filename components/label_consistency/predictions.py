@@ -19,11 +19,15 @@ MISSING = "missing_probability"
 OUT_OF_RANGE = "probability_out_of_range"
 
 
+def is_probability_column(name: str, prediction_column: str) -> bool:
+    return bool(prediction_column) and (name == prediction_column or name.startswith(prediction_column + "_"))
+
+
 def prediction_columns(names, prediction_column: str, source: str) -> list:
     """The probability columns of a batch: [P] (binary) or the `P_<label>` columns; InputError if none."""
     if prediction_column in names:
         return [prediction_column]
-    per_class = sorted(n for n in names if n.startswith(prediction_column + "_"))
+    per_class = sorted(n for n in names if is_probability_column(n, prediction_column))
     if not per_class:
         raise BadInputError(f"{source}: no prediction column {prediction_column!r} (binary) nor columns "
                             f"'{prediction_column}_<label>' (one per class); columns are {sorted(names)}")

@@ -62,6 +62,10 @@ def _example_findings(conflicts, errors) -> list:
     if errors and errors["n_flagged"]:
         lines.append(f"confident learning suspects {errors['n_flagged']} of {errors['n_sample']} sampled examples "
                      f"are mislabelled: review them (listed under label_errors)")
+    left_out = {r: n for r, n in ((errors or {}).get("dropped") or {}).items() if r != "missing_label"}
+    if left_out:
+        lines.append(f"confident learning left out {sum(left_out.values())} examples whose supplied probabilities "
+                     f"({errors['probabilities']}) are unusable: {left_out}; fix them to have them checked")
     return lines
 
 
@@ -270,12 +274,16 @@ def read_report(output_dir: str) -> dict:
 def _examples_section(conflicts, errors):
     parts = []
     if conflicts:
+        if conflicts.get("feature_kinds"):
+            parts.append(f"<p>{reports.escape('Features from the schema: ' + json.dumps(conflicts['feature_kinds']))}</p>")
         parts.append(reports.table(["inputs (numeric: quantile bin [low, high))", "examples", "labels",
                                     "minority share", "example items"],
                                    [[json.dumps(g["key"], sort_keys=True), g["n"], json.dumps(g["labels"]),
                                      g["minority_share"], ", ".join(g["example_items"])] for g in conflicts["groups"]]))
     if errors:
         note = errors["skipped"] or f"{errors['n_flagged']} of {errors['n_sample']} sampled examples flagged"
+        drops = ", ".join(f"{n} {reason}" for reason, n in sorted((errors.get("dropped") or {}).items()))
+        note += f" (probabilities: {errors.get('probabilities')}; left out: {drops or 'none'})"
         parts.append(f"<p>{reports.escape('Confident learning: ' + note)}</p>")
         parts.append(reports.table(["item", "label", "suggested", "p(label)"],
                                    [[e["item"], e["label"], e["suggested"], e["p_label"]] for e in errors["flagged"]]))

@@ -8,6 +8,8 @@ STRUCT features are skipped (no scalar value to group on).
 """
 import dataclasses
 
+from components.label_consistency.items import BadInputError
+
 TRAINING = "TRAINING"
 
 
@@ -62,5 +64,8 @@ def read_schema_text(path: str):
     from google.protobuf import text_format
     from tensorflow_metadata.proto.v0 import schema_pb2
 
-    with open(path, encoding="utf-8") as f:
-        return text_format.Parse(f.read(), schema_pb2.Schema())
+    try:
+        with open(path, encoding="utf-8") as f:
+            return text_format.Parse(f.read(), schema_pb2.Schema())
+    except (OSError, UnicodeDecodeError, text_format.ParseError) as exc:
+        raise BadInputError(f"schema {path}: {exc}") from None

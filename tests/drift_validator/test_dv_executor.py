@@ -17,7 +17,7 @@ from components.drift_validator.config import DriftConfig
 from components.drift_validator.executor import Executor
 from components.drift_validator.validation import DriftInputError
 from components.reports import read_report
-from pipelines.tf_example import read_gzipped, to_example
+from components.tf_example import read_gzipped, to_example
 
 TESTDATA = os.path.join(os.path.dirname(tfx.__file__), "components", "testdata")
 SCHEMA = os.path.join(os.path.dirname(__file__), "..", "..", "schemas", "taxi")

@@ -91,3 +91,30 @@ def test_csv_path_imports_no_tensorflow(tmp_path):
     assert result.returncode == 0, result.stderr[-2000:]
     tf_flag, seconds, code = result.stdout.split()[-3:]
     assert tf_flag == "noTF" and code == "0"
+
+
+def test_examples_with_prediction_column_and_schema(tmp_path, capsys):
+    rows = [{"item": f"i{i}", "who": w, "lab": "yes" if i % 3 else "no"} for i in range(30) for w in "ABC"]
+    annotations = _write_csv(tmp_path / "ok.csv", rows)
+    # 100 examples; probabilities agree with the label except 10 planted flips; one empty probability cell
+    single = [{"ex": f"e{i:03d}", "area": i % 40, "legacy": 1.0, "y": int(i % 2 == 0) ^ int(i % 10 == 3),
+               "score": 0.9 - 0.8 * (i % 2)} for i in range(100)]
+    single[4]["score"] = ""
+    examples = _write_csv(tmp_path / "examples.csv", single)
+    schema = tmp_path / "schema.pbtxt"
+    schema.write_text('feature { name: "area" type: INT int_domain { is_categorical: true } }\n'
+                      'feature { name: "legacy" type: FLOAT lifecycle_stage: DEPRECATED }\n'
+                      'feature { name: "y" type: INT }\n')
+    base = ["--annotations", annotations, "--item-column", "item", "--annotator-column", "who",
+            "--label-column", "lab", "--examples", examples, "--example-label-column", "y",
+            "--example-id-column", "ex", "--n-bootstrap", "0"]
+    out = tmp_path / "out"
+    assert cli.run(_args(base + ["--prediction-column", "score", "--schema", str(schema),
+                                 "--output-dir", str(out)])) == 0
+    report = json.loads((out / "label_consistency_report.json").read_text())
+    errors = report["label_errors"]
+    assert errors["probabilities"] == "column 'score'" and errors["dropped"] == {"missing_probability": 1}
+    assert {e["item"] for e in errors["flagged"]} == {f"e{i:03d}" for i in range(3, 100, 10)}
+    assert report["xy_conflicts"]["feature_kinds"]["skipped"] == {"legacy": "deprecated"}
+    assert cli.run(_args(base + ["--prediction-column", "p", "--output-dir", str(tmp_path / "bad")])) == 2
+    assert "no prediction column 'p'" in capsys.readouterr().err

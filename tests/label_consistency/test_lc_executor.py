@@ -5,7 +5,9 @@ import os
 import pytest
 import tensorflow as tf
 from tfx.dsl.components.base.base_beam_executor import BaseBeamExecutor
+from tensorflow_metadata.proto.v0 import schema_pb2
 from tfx.types import artifact_utils, standard_artifacts
+from tfx.utils import io_utils
 
 from components.artifacts import LabelConsistencyBlessing, LabelConsistencyReport
 from components.label_consistency.component import LabelConsistencyGen
@@ -42,7 +44,7 @@ def _examples_artifact(root, rows):
     return artifact
 
 
-def _run(tmp_path, name, annotations, version, previous=None, examples=None):
+def _run(tmp_path, name, annotations, version, previous=None, examples=None, schema=None, **example_properties):
     outputs = {"report": [LabelConsistencyReport()], "consensus_examples": [standard_artifacts.Examples()],
                "blessing": [LabelConsistencyBlessing()]}
     for key, (artifact,) in outputs.items():
@@ -54,9 +56,9 @@ def _run(tmp_path, name, annotations, version, previous=None, examples=None):
                        "n_bootstrap": 200, "min_confidence": 0.0,
                        "consensus_splits": json.dumps({"train": 4, "eval": 1})}
     inputs = {"annotations": [annotations], "previous_report": [previous] if previous else [],
-              "examples": [examples] if examples else []}
+              "examples": [examples] if examples else [], "schema": [schema] if schema else []}
     if examples:
-        exec_properties.update(example_label_column="big_tipper", example_id_column="trip")
+        exec_properties.update(example_label_column="big_tipper", example_id_column="trip", **example_properties)
     Executor(BaseBeamExecutor.Context(beam_pipeline_args=BEAM_ARGS, tmp_dir=str(tmp_path / "tmp"))).Do(
         inputs, outputs, exec_properties)
     return outputs
@@ -104,6 +106,61 @@ def test_executor_blocks_ambiguous_instructions_then_passes_revised_ones(tmp_pat
     mid = next(r for r in report2["revision"]["per_class"] if r["label"] == "mid")
     assert mid["agreement_before"] < 0.8 <= mid["agreement_after"]
     assert report2["revision"]["previous_instructions_version"] == "v1"
+
+
+def _schema_artifact(root):
+    """A Schema artifact as SchemaGen writes it: `area` categorical ints, `legacy` deprecated, `tips` serving-only."""
+    schema = schema_pb2.Schema(default_environment=["TRAINING", "SERVING"])
+    for name, kind in (("trip", schema_pb2.BYTES), ("area", schema_pb2.INT), ("fare", schema_pb2.FLOAT),
+                       ("legacy", schema_pb2.FLOAT), ("tips", schema_pb2.FLOAT), ("big_tipper", schema_pb2.INT),
+                       ("p_big", schema_pb2.FLOAT)):
+        schema.feature.add(name=name, type=kind)
+    features = {f.name: f for f in schema.feature}
+    features["area"].int_domain.is_categorical = True
+    features["legacy"].lifecycle_stage = schema_pb2.DEPRECATED
+    features["tips"].in_environment.append("SERVING")
+    artifact = standard_artifacts.Schema()
+    artifact.uri = root
+    io_utils.write_pbtxt_file(os.path.join(root, "schema.pbtxt"), schema)
+    return artifact
+
+
+def test_supplied_probabilities_and_schema_artifact(tmp_path):
+    """200 trips; labels follow p_big except 20 planted flips; 3 probabilities unusable; a real Schema artifact."""
+    single = []
+    for i in range(200):
+        p_big = 0.05 + 0.01 * (i % 10) if i % 20 < 10 else 0.95 - 0.01 * (i % 10)
+        label = int(p_big > 0.5) if i % 20 not in (0, 19) else int(p_big <= 0.5)  # planted flips
+        single.append({"trip": f"t{i:03d}", "area": i % 40, "fare": float(i % 7), "legacy": 1.0, "tips": 2.0,
+                       "big_tipper": label, "p_big": p_big})
+    single[1]["p_big"], single[2]["p_big"] = 1.7, float("nan")
+    del single[3]["p_big"]
+    annotations = _examples_artifact(str(tmp_path / "a"), _annotation_rows(False))
+    run = _run(tmp_path, "p", annotations, "v2", examples=_examples_artifact(str(tmp_path / "e"), single),
+               schema=_schema_artifact(str(tmp_path / "schema")), prediction_column="p_big")
+    report = read_report(run["report"][0].uri)
+    errors = report["label_errors"]
+    assert errors["probabilities"] == "column 'p_big'"
+    assert errors["dropped"] == {"missing_probability": 2, "probability_out_of_range": 1}
+    assert errors["n_sample"] == 197
+    flagged = {e["item"] for e in errors["flagged"]}
+    planted = {f"t{i:03d}" for i in range(200) if i % 20 in (0, 19)}
+    assert len(flagged & planted) >= 0.8 * len(flagged) and len(flagged & planted) >= 0.8 * len(planted)
+    assert any("left out 3 examples" in f for f in report["findings"])
+    kinds = report["xy_conflicts"]["feature_kinds"]
+    assert kinds["categorical"] == ["area"] and kinds["numeric"] == ["fare"]
+    assert kinds["skipped"] == {"legacy": "deprecated", "tips": "not in the TRAINING environment"}
+
+    with pytest.raises(Exception, match="no prediction column 'score'"):
+        _run(tmp_path, "bad_p", annotations, "v2", examples=_examples_artifact(str(tmp_path / "e2"), single),
+             prediction_column="score")
+
+
+def test_prediction_column_needs_examples():
+    from tfx.types import channel_utils
+    annotations = channel_utils.as_channel([standard_artifacts.Examples()])
+    with pytest.raises(Exception, match="pass examples too"):
+        LabelConsistencyGen(annotations=annotations, prediction_column="p")
 
 
 def test_missing_column_is_named(tmp_path):

@@ -1,7 +1,9 @@
-"""History from ML Metadata: a Resolver strategy that returns up to N latest artifacts per input.
+"""Reading a component's earlier reports from ML Metadata: a Resolver strategy that returns up to N of the
+latest artifacts per input, possibly none.
 
-TFX's LatestArtifactStrategy(desired_num_of_artifacts=N) resolves nothing until N artifacts exist; a drift
-history must start with the first run, so this strategy returns whatever is there (possibly none).
+TFX's LatestArtifactStrategy(desired_num_of_artifacts=N) resolves nothing (and the resolver node fails) until
+N artifacts exist; a history or a before/after comparison must start working from the very first run.
+Kubeflow V2 compilation supports only TFX's built-in strategies, so the Kubeflow pipeline omits these resolvers.
 """
 from typing import Dict, List, Optional
 
