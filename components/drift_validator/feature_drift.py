@@ -6,6 +6,7 @@ and are never silently passed: a feature present on one side only, or whose type
 a feature with values on one side only (all null on the other) gets a presence test (share of examples with a
 value, 2x2 chi-square, effect floor = the categorical one), so one stray value among thousands is not drift.
 """
+import collections
 import math
 from typing import Iterable, List, Optional
 
@@ -87,11 +88,26 @@ def _categorical_entry(name, base_f, cur_f, config, examples):
                       "current": result.current_shares})
 
 
+_Count = collections.namedtuple("_Count", "n")  # what _presence_entry reads of a distribution
+
+
+def _non_missing(feature: statistics_pb2.FeatureNameStatistics) -> int:
+    for field in ("num_stats", "string_stats"):
+        if feature.HasField(field):
+            return getattr(feature, field).common_stats.num_non_missing
+    return 0
+
+
 def _compare_one(name, base_f, cur_f, config, examples):
     if base_f is None or cur_f is None:
         kind = dist.feature_kind(base_f or cur_f)
         return _entry(name, kind, None, None, "missing_in_current" if cur_f is None else "missing_in_baseline")
     base_kind, cur_kind = dist.feature_kind(base_f), dist.feature_kind(cur_f)
+    base_values, cur_values = _non_missing(base_f), _non_missing(cur_f)
+    if base_kind != cur_kind and 0 in (base_values, cur_values):
+        # TFDV gives a feature without any value empty string stats: its type is unknown there, not changed.
+        return _presence_entry(name, base_kind if base_values else cur_kind, _Count(base_values), _Count(cur_values),
+                               examples)
     if base_kind != cur_kind:
         return _entry(name, cur_kind, None, None, "type_changed",
                       measures={"type_baseline": base_kind, "type_current": cur_kind})

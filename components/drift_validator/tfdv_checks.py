@@ -17,9 +17,12 @@ def _as_list(stats: statistics_pb2.DatasetFeatureStatistics) -> statistics_pb2.D
 
 
 def features_in_environment(schema: schema_pb2.Schema, environment: str) -> List[str]:
-    """Feature names the schema expects in `environment` (TFDV's in_environment/not_in_environment rules)."""
+    """Feature names the schema expects in `environment` (TFDV's in_environment/not_in_environment rules);
+    like TFDV, features whose lifecycle stage is DEPRECATED are left out."""
     names = []
     for feature in schema.feature:
+        if feature.lifecycle_stage == schema_pb2.DEPRECATED:
+            continue
         if feature.in_environment:
             present = environment in feature.in_environment
         elif environment in feature.not_in_environment:

@@ -59,6 +59,15 @@ def test_one_stray_value_in_an_empty_feature_is_not_drift():
     assert entry["status"] == "all_null_baseline" and not entry["drift"]
 
 
+def test_a_side_without_values_is_a_presence_test_not_a_type_change():
+    # TFDV writes string stats for a feature with no value at all (seen on the taxi eval split).
+    base = dataset([numeric_feature("tract", [17031081401.0], missing=7000)], 7001)
+    cur = dataset([categorical_feature("tract", [])], 2500)
+    entry = compare_statistics(base, cur, DriftConfig())[0]
+    assert entry["status"] == "all_null_current" and entry["test"] == "presence" and not entry["drift"]
+    assert entry["type"] == "numeric"
+
+
 def test_constant_feature_same_value_passes_and_changed_value_drifts():
     base = dataset([numeric_feature("same", np.ones(500)), numeric_feature("moved", np.ones(500))], 500)
     cur = dataset([numeric_feature("same", np.ones(500)), numeric_feature("moved", np.full(500, 2.0))], 500)
@@ -81,3 +90,19 @@ def test_config_rejects_unknown_keys_and_bad_policy():
     with pytest.raises(ValueError, match="policy"):
         DriftConfig(policy={"feature_drift": "maybe"})
     assert DriftConfig.from_json(DriftConfig(q=0.1).to_json()).q == 0.1
+
+
+def test_environment_features_follow_tfdv_and_leave_out_deprecated_ones():
+    from tensorflow_metadata.proto.v0 import schema_pb2
+
+    from components.drift_validator.tfdv_checks import features_in_environment
+
+    schema = schema_pb2.Schema(default_environment=["TRAINING", "SERVING"])
+    for name in ("fare", "tips", "tract", "only_serving"):
+        schema.feature.add(name=name)
+    features = {f.name: f for f in schema.feature}
+    features["tips"].not_in_environment.append("SERVING")
+    features["tract"].lifecycle_stage = schema_pb2.DEPRECATED
+    features["only_serving"].in_environment.append("SERVING")
+    assert features_in_environment(schema, "SERVING") == ["fare", "only_serving"]
+    assert features_in_environment(schema, "TRAINING") == ["fare", "tips"]
