@@ -20,3 +20,81 @@ def statistics(batch, quantile_buckets: int = 10):
     from tensorflow_data_validation.statistics.stats_impl import generate_statistics_in_memory
     options = tfdv.StatsOptions(num_quantiles_histogram_buckets=quantile_buckets)
     return generate_statistics_in_memory(batch, options).datasets[0]
+
+
+SHIFTED_COLUMNS = ("num_00", "num_05", "cat_2", "cat_6")  # the planted shifts of planted_shift_table
+CATEGORY_COUNTS = (3, 5, 10, 20, 50, 100, 8, 12)
+
+
+def planted_shift_table(rows: int, seed: int, shifted: bool):
+    """A pyarrow Table of 12 numeric + 8 categorical flat columns, drawn deterministically from `seed`.
+
+    With `shifted`, the current side's population differs in SHIFTED_COLUMNS only: num_00 (normal) mean +0.3 sd,
+    num_05 (lognormal) values x1.3, cat_2 gets 25% extra mass on value v0, cat_6's value probabilities reversed.
+    """
+    import numpy as np
+    import pyarrow as pa
+    rng = np.random.default_rng(seed)
+    columns = {}
+    for j in range(12):
+        kind = j % 4
+        values = (rng.normal(0, 1, rows) if kind == 0 else rng.lognormal(0, 1, rows) if kind == 1 else
+                  rng.poisson(4, rows).astype(float) if kind == 2 else rng.uniform(0, 10, rows))
+        name = f"num_{j:02d}"
+        if shifted and name == "num_00":
+            values = values + 0.3
+        if shifted and name == "num_05":
+            values = values * 1.3
+        columns[name] = values
+    for j, k in enumerate(CATEGORY_COUNTS):
+        probabilities = 1.0 / np.arange(1, k + 1)  # Zipf-like
+        probabilities /= probabilities.sum()
+        name = f"cat_{j}"
+        if shifted and name == "cat_2":
+            probabilities = 0.75 * probabilities + 0.25 * np.eye(k)[0]
+        if shifted and name == "cat_6":
+            probabilities = probabilities[::-1]
+        codes = rng.choice(k, size=rows, p=probabilities)
+        columns[name] = pa.DictionaryArray.from_arrays(codes.astype(np.int32),
+                                                        pa.array([f"v{i}" for i in range(k)])).cast(pa.string())
+    return pa.table(columns)
+
+
+def tfdv_statistics_beam(tables: dict, quantile_buckets: int = 100, batch_rows: int = 10_000) -> dict:
+    """TFDV statistics of each named pyarrow Table in one Beam pipeline, as `dcai drift` computes them
+    (flat columns -> one-value list columns -> tfdv.GenerateStatistics with 100 quantile buckets)."""
+    import tempfile
+    import apache_beam as beam
+    import tensorflow_data_validation as tfdv
+    from tensorflow_metadata.proto.v0 import statistics_pb2
+    from components.drift_validator.tabular import to_list_columns
+    scratch = tempfile.mkdtemp()
+    files = {side: os.path.join(scratch, f"{side}.pb") for side in tables}
+    options = tfdv.StatsOptions(num_quantiles_histogram_buckets=quantile_buckets)
+    with beam.Pipeline(argv=["--direct_running_mode=in_memory", "--direct_num_workers=1"]) as pipeline:
+        for side, table in tables.items():
+            batches = table.to_batches(max_chunksize=batch_rows)
+            _ = (pipeline | f"Create[{side}]" >> beam.Create(batches, reshuffle=False)
+                 | f"ListColumns[{side}]" >> beam.Map(to_list_columns)
+                 | f"Stats[{side}]" >> tfdv.GenerateStatistics(options)
+                 | f"Write[{side}]" >> beam.Map(_write_bytes, files[side]))
+    result = {}
+    for side, path in files.items():
+        with open(path, "rb") as f:
+            result[side] = statistics_pb2.DatasetFeatureStatisticsList.FromString(f.read()).datasets[0]
+        os.remove(path)
+    os.rmdir(scratch)
+    return result
+
+
+def _write_bytes(stats, path):
+    with open(path, "wb") as f:
+        f.write(stats.SerializeToString())
+
+
+def drift_step(current, baseline):
+    """DriftValidator's statistics path (per-feature drift + TFDV comparators) on two statistics protos."""
+    from components.drift_validator.config import DriftConfig
+    from components.drift_validator.validation import DriftInputs, validate
+    result = validate(DriftInputs(current=current, baseline=baseline), DriftConfig())
+    return sorted(f["name"] for f in result.report["features"] if f["drift"])
