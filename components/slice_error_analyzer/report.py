@@ -99,8 +99,9 @@ def render_html(report: dict) -> str:
                                                     [[k, str(v)] for k, v in report["parameters"].items()])),
     ]
     ok = report["status"] != SIGNIFICANT
+    value = "n/a" if overall["value"] is None else f"{overall['value']:.4g}"
     return reports.page("Slice error analysis", report["status"], ok, sections,
-                        subtitle=f"{overall['n']} rows, {metric} = {overall['value']}; blessing: "
+                        subtitle=f"{overall['n']} rows, {metric} = {value}; blessing: "
                                  f"{report['blessing'].get('reason', '')}")
 
 
