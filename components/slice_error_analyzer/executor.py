@@ -1,6 +1,5 @@
 """Executor of SliceErrorAnalyzer: resolve artifacts, run the Beam analysis on one split, record the verdict."""
 import json
-import os
 from typing import Any, Dict, List
 
 import apache_beam as beam
@@ -15,11 +14,12 @@ from components.artifacts import BLESSED, NO_BASELINE, NOT_BLESSED, set_blessed
 from components.slice_error_analyzer import analysis_pipeline, inference
 from components.slice_error_analyzer.config import SliceConfig
 from components.slice_error_analyzer.encoding import encodings_from_statistics
+from components.label_consistency.report import REPORT_NAME as LABEL_REPORT_NAME
+from components.reports import read_report
 from components.slice_error_analyzer.report import REPORT_NAME
 
 PREDICTION_COLUMN = "__prediction__"
 BASELINE_COLUMN = "__baseline_prediction__"
-LABEL_REPORT_FILE = "label_consistency_report.json"
 TRAIN_SPLIT = "train"
 VERDICT_TO_BLESSED = {analysis_pipeline.PASS: BLESSED, analysis_pipeline.BLOCKED: NOT_BLESSED,
                       analysis_pipeline.NO_BASELINE: NO_BASELINE}
@@ -77,10 +77,7 @@ class Executor(base_beam_executor.BaseBeamExecutor):
             train_stats = statistics  # StatisticsGen over train+eval: one artifact gives both
         train_features, train_examples = _feature_statistics(train_stats, TRAIN_SPLIT) if train_stats else ({}, 0)
         label_artifact = _optional(input_dict, "label_consistency_report")
-        label_report = None
-        if label_artifact is not None:
-            with open(os.path.join(label_artifact.uri, LABEL_REPORT_FILE), encoding="utf-8") as f:
-                label_report = json.load(f)
+        label_report = read_report(label_artifact.uri, LABEL_REPORT_NAME) if label_artifact is not None else None
 
         tfxio = tfxio_utils.get_split_tfxio(
             examples=[examples], split=split, telemetry_descriptors=_TELEMETRY, schema=schema,
@@ -101,8 +98,7 @@ class Executor(base_beam_executor.BaseBeamExecutor):
                 categorical_ints=categorical_ints, train_features=train_features, train_examples=train_examples,
                 label_report=label_report)
 
-        with open(os.path.join(report_artifact.uri, f"{REPORT_NAME}_report.json"), encoding="utf-8") as f:
-            report = json.load(f)
+        report = read_report(report_artifact.uri, REPORT_NAME)
         report_artifact.set_string_custom_property("status", report["status"])
         report_artifact.set_int_custom_property("n_significant", len([s for s in report["slices"]
                                                                       if s["significant"]]))
