@@ -60,38 +60,6 @@ def planted_shift_table(rows: int, seed: int, shifted: bool):
     return pa.table(columns)
 
 
-def tfdv_statistics_beam(tables: dict, quantile_buckets: int = 100, batch_rows: int = 10_000) -> dict:
-    """TFDV statistics of each named pyarrow Table in one Beam pipeline, as `dcai drift` computes them
-    (flat columns -> one-value list columns -> tfdv.GenerateStatistics with 100 quantile buckets)."""
-    import tempfile
-    import apache_beam as beam
-    import tensorflow_data_validation as tfdv
-    from tensorflow_metadata.proto.v0 import statistics_pb2
-    from components.drift_validator.tabular import to_list_columns
-    scratch = tempfile.mkdtemp()
-    files = {side: os.path.join(scratch, f"{side}.pb") for side in tables}
-    options = tfdv.StatsOptions(num_quantiles_histogram_buckets=quantile_buckets)
-    with beam.Pipeline(argv=["--direct_running_mode=in_memory", "--direct_num_workers=1"]) as pipeline:
-        for side, table in tables.items():
-            batches = table.to_batches(max_chunksize=batch_rows)
-            _ = (pipeline | f"Create[{side}]" >> beam.Create(batches, reshuffle=False)
-                 | f"ListColumns[{side}]" >> beam.Map(to_list_columns)
-                 | f"Stats[{side}]" >> tfdv.GenerateStatistics(options)
-                 | f"Write[{side}]" >> beam.Map(_write_bytes, files[side]))
-    result = {}
-    for side, path in files.items():
-        with open(path, "rb") as f:
-            result[side] = statistics_pb2.DatasetFeatureStatisticsList.FromString(f.read()).datasets[0]
-        os.remove(path)
-    os.rmdir(scratch)
-    return result
-
-
-def _write_bytes(stats, path):
-    with open(path, "wb") as f:
-        f.write(stats.SerializeToString())
-
-
 def drift_step(current, baseline):
     """DriftValidator's statistics path (per-feature drift + TFDV comparators) on two statistics protos."""
     from components.drift_validator.config import DriftConfig

@@ -1,5 +1,5 @@
 """Runs in the benchmark venv (.venv-bench-drift_validator, evidently): Evidently's DataDriftPreset on two
-parquet files; prints one JSON line (version, import and
+CSV files (one untimed warm-up run first); prints one JSON line (version, import and
 run times, drifted columns, methods). Called by vs_evidently.py."""
 import json
 import sys
@@ -36,11 +36,12 @@ def drifted_columns(snapshot: dict) -> tuple:
 def main():
     reference_path, current_path, repeats = sys.argv[1], sys.argv[2], int(sys.argv[3])
     times, snapshot = [], None
-    for _ in range(repeats):
+    for run in range(repeats + 1):
         t0 = time.perf_counter()
-        reference, current = pd.read_parquet(reference_path), pd.read_parquet(current_path)
+        reference, current = pd.read_csv(reference_path), pd.read_csv(current_path)
         snapshot = Report([DataDriftPreset()]).run(current_data=current, reference_data=reference).dict()
-        times.append(time.perf_counter() - t0)
+        if run:  # run 0 is the warm-up
+            times.append(time.perf_counter() - t0)
     drifted, methods, count = drifted_columns(snapshot)
     print(json.dumps({"version": evidently.__version__, "import_s": import_s, "times_s": times,
                       "drifted": drifted, "evidently_drifted_count": count, "methods": methods}))

@@ -2,67 +2,79 @@
 
 The sample is a combinable reservoir (each row gets a random key; the `size` smallest keys are kept), so
 it runs distributed and the count of rows seen is exact: rows in = rows sampled + rows not sampled.
+Rows stay in Arrow the whole way (keys in numpy, rows in a pyarrow Table): no per-row Python.
 """
-import heapq
-import itertools
-import random
 from typing import List, Optional
 
 import apache_beam as beam
+import numpy as np
 import pyarrow as pa
+
+_EMPTY = pa.table({})
+
+
+def _concat(tables: List[pa.Table]) -> pa.Table:
+    """Tables of one side; a column absent from some batches is null there. Type conflicts name the column."""
+    tables = [t for t in tables if t.num_rows]
+    if not tables:
+        return _EMPTY
+    try:
+        return pa.concat_tables(tables, promote=True)
+    except pa.ArrowInvalid as exc:
+        types = {}
+        for table in tables:
+            for field in table.schema:
+                types.setdefault(field.name, set()).add(str(field.type))
+        mixed = {name: sorted(t) for name, t in types.items() if len(t) > 1}
+        raise ValueError(f"examples: columns change type between record batches: {mixed} ({exc})") from None
+
+
+def _smallest(keys: np.ndarray, table: pa.Table, size: int):
+    """The `size` rows with the smallest keys, in key order."""
+    order = np.argsort(keys, kind="stable")[:size]
+    return keys[order], table.take(pa.array(order))
 
 
 class _BoundedSampleFn(beam.CombineFn):
-    """Accumulator: (rows seen, heap of (-key, tiebreak, row)) holding the `size` smallest keys."""
+    """Accumulator: (rows seen, keys of the kept rows, pyarrow Table of the kept rows), at most `size` rows."""
 
     def __init__(self, size: int, columns: Optional[List[str]], seed: int):
         self._size, self._columns, self._seed = size, columns, seed
+        self._random = None
 
     def setup(self):
-        self._random = random.Random(self._seed)
+        self._random = np.random.default_rng(self._seed)
 
     def create_accumulator(self):
-        return 0, []
-
-    _tiebreak = itertools.count()
-
-    def _push(self, heap, key, row):
-        item = (-key, next(self._tiebreak), row)
-        if len(heap) < self._size:
-            heapq.heappush(heap, item)
-        elif key < -heap[0][0]:
-            heapq.heapreplace(heap, item)
+        return 0, np.empty(0), _EMPTY
 
     def add_input(self, accumulator, batch: pa.RecordBatch):
-        seen, heap = accumulator
-        if not hasattr(self, "_random"):
+        seen, keys, table = accumulator
+        if self._random is None:
             self.setup()
-        keys = [self._random.random() for _ in range(batch.num_rows)]
-        bar = -heap[0][0] if len(heap) >= self._size else 2.0
-        chosen = [i for i, key in enumerate(keys) if key < bar]  # only candidates become Python rows
-        if chosen:
+        new_keys = self._random.random(batch.num_rows)
+        bar = keys[-1] if len(keys) >= self._size else 2.0
+        chosen = np.flatnonzero(new_keys < bar)  # only candidates are copied
+        if len(chosen):
             keep = [c for c in batch.schema.names if self._columns is None or c in self._columns]
-            table = pa.Table.from_batches([batch]).select(keep).take(pa.array(chosen))
-            rows = table.to_pylist() if keep else [{} for _ in chosen]
-            for i, row in zip(chosen, rows):
-                self._push(heap, keys[i], row)
-        return seen + batch.num_rows, heap
+            rows = pa.Table.from_batches([batch]).select(keep).take(pa.array(chosen))
+            keys, table = _smallest(np.concatenate([keys, new_keys[chosen]]), _concat([table, rows]), self._size)
+        return seen + batch.num_rows, keys, table
 
     def merge_accumulators(self, accumulators):
-        seen, heap = 0, []
-        for other_seen, other_heap in accumulators:
-            seen += other_seen
-            for neg_key, _, row in other_heap:
-                self._push(heap, -neg_key, row)
-        return seen, heap
+        accumulators = list(accumulators)
+        seen = sum(a[0] for a in accumulators)
+        keys, table = _smallest(np.concatenate([a[1] for a in accumulators]),
+                                _concat([a[2] for a in accumulators]), self._size)
+        return seen, keys, table
 
     def extract_output(self, accumulator):
-        seen, heap = accumulator
-        return {"rows_seen": seen, "rows": [row for _, _, row in sorted(heap, key=lambda item: -item[0])]}
+        seen, _, table = accumulator
+        return {"rows_seen": seen, "table": table}
 
 
 class SampleRows(beam.PTransform):
-    """PCollection[RecordBatch] -> one {"rows_seen": int, "rows": [row dicts]} with at most `size` rows."""
+    """PCollection[RecordBatch] -> one {"rows_seen": int, "table": pyarrow Table} with at most `size` rows."""
 
     def __init__(self, size: int, columns: Optional[List[str]] = None, seed: int = 0):
         super().__init__()
@@ -70,15 +82,6 @@ class SampleRows(beam.PTransform):
 
     def expand(self, batches):
         return batches | "BoundedSample" >> beam.CombineGlobally(self._fn)
-
-
-def rows_to_record_batch(rows: List[dict]) -> pa.RecordBatch:
-    """Back to one RecordBatch (columns in first-seen order; absent cells are null)."""
-    names = []
-    for row in rows:
-        names.extend(n for n in row if n not in names)
-    return pa.RecordBatch.from_pylist([{n: row.get(n) for n in names} for row in rows]) if rows else \
-        pa.RecordBatch.from_pylist([])
 
 
 def write_pickle(value, path: str) -> None:

@@ -39,27 +39,38 @@ def _config(args):
         raise InputError(f"--config: {exc}") from None
 
 
-def _statistics(paths, output_dir):
-    """One Beam pipeline: TFDV statistics of each input path (every row, combinable sketches)."""
+def _statistics_and_samples(paths, output_dir, config):
+    """One Beam pipeline reads each input once: TFDV statistics of every row (combinable sketches) and the bounded
+    sample for multivariate and concept drift. Returns ({side: statistics}, {side: sample})."""
     import apache_beam as beam
     import tensorflow_data_validation as tfdv
     from tensorflow_metadata.proto.v0 import statistics_pb2
     from components.data_io import read_record_batches
     from components.drift_validator.tabular import to_list_columns
+    from components.drift_validator.validation import add_sample, read_samples
     options = tfdv.StatsOptions(num_quantiles_histogram_buckets=CLI_QUANTILE_BUCKETS)
     files = {side: os.path.join(output_dir, f"{side}_statistics.pb") for side in paths}
-    with beam.Pipeline(argv=["--direct_running_mode=in_memory"]) as pipeline:
-        for side, path in paths.items():
-            _ = (read_record_batches(pipeline, path, side) | f"ListColumns[{side}]" >> beam.Map(to_list_columns)
-                 | f"Stats[{side}]" >> tfdv.GenerateStatistics(options)
-                 | f"Write[{side}]" >> beam.Map(_write_bytes, files[side]))
-    result = {}
+    scratch = os.path.join(output_dir, ".samples")
+    os.makedirs(scratch, exist_ok=True)
+    try:
+        with beam.Pipeline(argv=["--direct_running_mode=in_memory"]) as pipeline:
+            samples = {}
+            for side, path in paths.items():
+                batches = read_record_batches(pipeline, path, side)
+                _ = (batches | f"ListColumns[{side}]" >> beam.Map(to_list_columns)
+                     | f"Stats[{side}]" >> tfdv.GenerateStatistics(options)
+                     | f"Write[{side}]" >> beam.Map(_write_bytes, files[side]))
+                samples[side] = add_sample(batches, side, config, scratch)
+        samples = read_samples(samples)
+    finally:
+        for name in os.listdir(scratch):
+            os.remove(os.path.join(scratch, name))
+        os.rmdir(scratch)
+    stats = {}
     for side, file in files.items():
-        stats = statistics_pb2.DatasetFeatureStatisticsList()
         with open(file, "rb") as f:
-            stats.ParseFromString(f.read())
-        result[side] = stats.datasets[0]
-    return result
+            stats[side] = statistics_pb2.DatasetFeatureStatisticsList.FromString(f.read()).datasets[0]
+    return stats, samples
 
 
 def _write_bytes(stats, path):
@@ -79,8 +90,6 @@ def _schema(path):
 
 
 def run(args) -> int:
-    import apache_beam as beam
-    from components.data_io import read_record_batches
     from components.drift_validator import report as drift_report
     from components.drift_validator.validation import DriftInputError, DriftInputs, validate
     for flag, path in (("--baseline", args.baseline), ("--current", args.current), ("--model", args.model)):
@@ -88,27 +97,20 @@ def run(args) -> int:
             raise DriftInputError(f"{flag} {path}: no such file or directory")
     config = _config(args)
     os.makedirs(args.output_dir, exist_ok=True)
-    stats = _statistics({"baseline": args.baseline, "current": args.current}, args.output_dir)
+    stats, samples = _statistics_and_samples({"baseline": args.baseline, "current": args.current}, args.output_dir,
+                                             config)
+    if args.label_column and (args.model or args.prediction_column):  # concept drift: the same files, labelled
+        samples.update(feedback=samples["current"], evaluation=samples["baseline"])
     inputs = DriftInputs(current=stats["current"], baseline=stats["baseline"],
                          schema=_schema(args.schema) if args.schema else None, model_dir=args.model,
-                         context={"current": args.current, "baseline": args.baseline})
-    inputs.current_rows = lambda p: read_record_batches(p, args.current, "current_rows")
-    inputs.baseline_rows = lambda p: read_record_batches(p, args.baseline, "baseline_rows")
-    if args.label_column and (args.model or args.prediction_column):
-        inputs.feedback_rows = lambda p: read_record_batches(p, args.current, "feedback_rows")
-        inputs.evaluation_rows = lambda p: read_record_batches(p, args.baseline, "evaluation_rows")
-    scratch = os.path.join(args.output_dir, ".samples")
-    os.makedirs(scratch, exist_ok=True)
-    try:
-        result = validate(inputs, config, lambda: beam.Pipeline(argv=["--direct_running_mode=in_memory"]), scratch)
-    finally:
-        for name in os.listdir(scratch):
-            os.remove(os.path.join(scratch, name))
-        os.rmdir(scratch)
+                         samples=samples, context={"current": args.current, "baseline": args.baseline})
+    result = validate(inputs, config)
     json_path, html_path = drift_report.write(args.output_dir, result.report)
     report = result.report
     drifted = [f["name"] for f in report["features"] if f["drift"]]
     print(f"{report['status']}: {len(drifted)} drifted feature(s){': ' + ', '.join(drifted) if drifted else ''}; "
           f"{len(report['schema_anomalies'])} schema anomalies; blocking: {', '.join(report['blocking']) or 'none'}")
     print(f"report: {json_path} {html_path}")
+    if report["status"] == drift_report.NO_BASELINE:  # never a pass
+        raise DriftInputError(f"--baseline {args.baseline} holds 0 rows: nothing to compare with (status NO_BASELINE)")
     return EXIT_DRIFT if report["status"] == drift_report.DRIFT or report["blocking"] else EXIT_OK

@@ -5,11 +5,13 @@ import os
 from absl import logging
 from typing import Any, Dict, List, Optional
 
+import apache_beam as beam
 from tfx import types
 from tfx.components.statistics_gen import stats_artifact_utils
-from tfx.components.util import tfxio_utils
+from tfx.components.util import examples_utils, tfxio_utils
 from tfx.dsl.components.base import base_beam_executor
 from tfx.dsl.io import fileio
+from tfx.proto import example_gen_pb2
 from tfx.types import artifact_utils
 from tfx.utils import io_utils, writer_utils
 
@@ -17,6 +19,7 @@ from components import artifacts as dcai_artifacts
 from components.drift_validator import report as drift_report
 from components.drift_validator.config import DriftConfig
 from components.drift_validator.model_scoring import RAW_RECORD_COLUMN
+from components.drift_validator.tabular import serialized_examples_batch
 from components.drift_validator.validation import DriftInputError, DriftInputs, validate
 from components.reports import read_report
 
@@ -49,11 +52,17 @@ def _statistics(artifact: types.Artifact, split: str):
 
 
 def _row_reader(examples: types.Artifact, split: str, raw_records: bool):
+    """pipeline -> PCollection[RecordBatch]. tf.Examples stay serialized (one RAW_RECORD_COLUMN): only the bounded
+    sample is decoded, after sampling; other payload formats are decoded as they are read."""
     factory = tfxio_utils.get_tfxio_factory_from_artifact(
         [examples], _TELEMETRY, raw_record_column_name=RAW_RECORD_COLUMN if raw_records else None)
-    pattern = io_utils.all_files_pattern(artifact_utils.get_split_uri([examples], split))
+    tfxio = factory(io_utils.all_files_pattern(artifact_utils.get_split_uri([examples], split)))
     label = f"Read[{split}@{examples.id or examples.uri}{',raw' if raw_records else ''}]"
-    return lambda pipeline: pipeline | label >> factory(pattern).BeamSource()
+    if examples_utils.get_payload_format(examples) != example_gen_pb2.PayloadFormat.FORMAT_TF_EXAMPLE:
+        return lambda pipeline: pipeline | label >> tfxio.BeamSource()
+    return lambda pipeline: (pipeline | label >> tfxio.RawRecordBeamSource()
+                             | f"Batch{label}" >> beam.BatchElements(min_batch_size=1000, max_batch_size=10_000)
+                             | f"AsRecordBatch{label}" >> beam.Map(serialized_examples_batch, RAW_RECORD_COLUMN))
 
 
 def _previous_reports(artifacts: List[types.Artifact]) -> List[dict]:

@@ -8,6 +8,7 @@ import os
 from typing import Callable, Dict, List, Optional
 
 import numpy as np
+import pyarrow as pa
 from tensorflow_metadata.proto.v0 import anomalies_pb2, schema_pb2, statistics_pb2
 
 from components.drift_validator import concept_drift as cd
@@ -18,7 +19,7 @@ from components.drift_validator.config import DriftConfig
 from components.drift_validator.feature_drift import TESTED, compare_statistics
 from components.drift_validator.model_scoring import RAW_RECORD_COLUMN, score_rows
 from components.drift_validator.multivariate import domain_classifier_drift
-from components.drift_validator.tabular import rows_to_columns
+from components.drift_validator.tabular import decode_examples, table_columns
 
 RowReader = Callable[[object], object]  # beam.Pipeline -> PCollection[pa.RecordBatch]
 
@@ -37,6 +38,7 @@ class DriftInputs:
     feedback_rows: Optional[RowReader] = None     # labelled current data (concept drift)
     evaluation_rows: Optional[RowReader] = None   # labelled baseline data the model is compared on
     model_dir: Optional[str] = None
+    samples: Optional[Dict[str, dict]] = None     # side -> read_samples() entry, drawn by the caller's pipeline
     previous_reports: List[dict] = dataclasses.field(default_factory=list)  # oldest first
     context: Dict[str, object] = dataclasses.field(default_factory=dict)
 
@@ -47,28 +49,39 @@ class DriftResult:
     anomalies: anomalies_pb2.Anomalies
 
 
-def _samples(inputs: DriftInputs, config: DriftConfig, make_pipeline, scratch_dir: str) -> Dict[str, dict]:
-    """One Beam pipeline draws a bounded sample per available side; returns side -> {rows_seen, rows}."""
+def add_sample(batches, side: str, config: DriftConfig, scratch_dir: str) -> str:
+    """Adds the bounded sample of one side's record batches to their pipeline; returns the file it is written to."""
     import apache_beam as beam
-    from components.drift_validator.beam_sampling import SampleRows, read_pickle, write_pickle
+    from components.drift_validator.beam_sampling import SampleRows, write_pickle
+    path = os.path.join(scratch_dir, f"sample-{side}.pkl")
+    _ = (batches | f"Sample[{side}]" >> SampleRows(config.sample_size, seed=config.seed)
+         | f"WriteSample[{side}]" >> beam.Map(write_pickle, path))
+    return path
+
+
+def read_samples(paths: Dict[str, str]) -> Dict[str, dict]:
+    """side -> {rows_seen, table} from the files add_sample wrote; serialized tf.Examples are decoded here."""
+    from components.drift_validator.beam_sampling import read_pickle
+    samples = {side: read_pickle(path) for side, path in paths.items()}
+    for sample in samples.values():
+        if sample["table"].column_names == [RAW_RECORD_COLUMN]:
+            sample["table"] = decode_examples(sample["table"], RAW_RECORD_COLUMN)
+    return samples
+
+
+def _samples(inputs: DriftInputs, config: DriftConfig, make_pipeline, scratch_dir: str) -> Dict[str, dict]:
+    """One Beam pipeline draws a bounded sample per side that has a row reader."""
     readers = {side: getattr(inputs, f"{side}_rows") for side in ("current", "baseline", "feedback", "evaluation")}
     readers = {side: reader for side, reader in readers.items() if reader is not None}
     if not readers:
         return {}
-    paths = {side: os.path.join(scratch_dir, f"sample-{side}.pkl") for side in readers}
     with make_pipeline() as pipeline:
-        for side, reader in readers.items():
-            _ = (reader(pipeline) | f"Sample[{side}]" >> SampleRows(config.sample_size, seed=config.seed)
-                 | f"Write[{side}]" >> beam.Map(write_pickle, paths[side]))
-    samples = {side: read_pickle(path) for side, path in paths.items()}
-    for side, sample in samples.items():
-        if not sample["rows"]:
-            raise DriftInputError(f"the {side} examples are empty (0 rows read)")
-    return samples
+        paths = {side: add_sample(reader(pipeline), side, config, scratch_dir) for side, reader in readers.items()}
+    return read_samples(paths)
 
 
-def _column_names(rows: List[dict]) -> List[str]:
-    return sorted({name for row in rows for name in row if name != RAW_RECORD_COLUMN})
+def _column_names(table) -> List[str]:
+    return sorted(name for name in table.column_names if name != RAW_RECORD_COLUMN)
 
 
 def _multivariate(samples, features: List[dict], config: DriftConfig) -> Optional[dict]:
@@ -76,8 +89,8 @@ def _multivariate(samples, features: List[dict], config: DriftConfig) -> Optiona
         return None
     names = [e["name"] for e in features if e["status"] == TESTED and e["name"] not in
              (config.label_key, config.prediction_key)]
-    current = sample_columns(samples["current"]["rows"], names)
-    baseline = sample_columns(samples["baseline"]["rows"], names)
+    current = table_columns(samples["current"]["table"], names)
+    baseline = table_columns(samples["baseline"]["table"], names)
     try:
         result = domain_classifier_drift(baseline, current, names, config.q, config.min_auc, config.permutations,
                                          config.seed)
@@ -87,28 +100,23 @@ def _multivariate(samples, features: List[dict], config: DriftConfig) -> Optiona
     return result
 
 
-def sample_columns(rows: List[dict], names: List[str]) -> Dict[str, np.ndarray]:
-    from components.drift_validator.beam_sampling import rows_to_record_batch
-    return rows_to_columns([rows_to_record_batch(rows)], names)
-
-
 def _labels_and_scores(sample: dict, side: str, inputs: DriftInputs, config: DriftConfig):
-    rows = sample["rows"]
-    columns = _column_names(rows)
+    table = sample["table"]
+    columns = _column_names(table)
     if config.label_key not in columns:
         raise DriftInputError(f"label column {config.label_key!r} is absent from the {side} examples "
                               f"(columns: {', '.join(columns)})")
     wanted = [config.label_key] + ([config.prediction_key] if config.prediction_key else [])
-    cols = sample_columns(rows, wanted)
+    cols = table_columns(table, wanted)
     labels = cols[config.label_key]
     if config.prediction_key:
         if config.prediction_key not in cols:
             raise DriftInputError(f"prediction column {config.prediction_key!r} is absent from the {side} examples")
         scores = cols[config.prediction_key]
     else:
-        scores = score_rows(inputs.model_dir, rows)
+        scores = score_rows(inputs.model_dir, table)
     keep = ~cd.is_missing(labels)
-    return labels[keep], np.asarray(scores)[keep], [r for r, k in zip(rows, keep) if k], int((~keep).sum())
+    return labels[keep], np.asarray(scores)[keep], table.filter(pa.array(keep)), int((~keep).sum())
 
 
 def _concept_drift(samples, inputs: DriftInputs, features: List[dict], config: DriftConfig) -> Optional[dict]:
@@ -130,7 +138,7 @@ def _concept_drift(samples, inputs: DriftInputs, features: List[dict], config: D
              (config.label_key, config.prediction_key)]
     result["label_prior"] = cd.label_prior(y_b.astype(str), y_c.astype(str))
     result["conditional_label_rates"] = cd.conditional_label_rates(
-        sample_columns(rows_b, names), sample_columns(rows_c, names),
+        table_columns(rows_b, names), table_columns(rows_c, names),
         cd.positive_indicator(y_b, positive), cd.positive_indicator(y_c, positive),
         [n for n in names if n in _column_names(rows_b) and n in _column_names(rows_c)],
         config.label_rate_bins, config.q)
@@ -166,7 +174,11 @@ def validate(inputs: DriftInputs, config: DriftConfig, make_pipeline=None, scrat
     tfdv_values = tfdv_checks.tfdv_drift_measurements(inputs.current, inputs.baseline, config.tfdv_jsd_threshold)
     for entry in features:
         entry["tfdv"] = tfdv_values.get(entry["name"], {})
-    samples = _samples(inputs, config, make_pipeline, scratch_dir) if make_pipeline else {}
+    samples = (inputs.samples if inputs.samples is not None else
+               _samples(inputs, config, make_pipeline, scratch_dir) if make_pipeline else {})
+    for side, sample in samples.items():
+        if not sample["table"].num_rows:
+            raise DriftInputError(f"the {side} examples are empty (0 rows read)")
     multivariate = _multivariate(samples, features, config)
     concept = _concept_drift(samples, inputs, features, config)
     report = drift_report.build_report(config, features, anomaly_rows, multivariate, concept,

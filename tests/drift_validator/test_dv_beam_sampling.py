@@ -5,7 +5,10 @@ import apache_beam as beam
 import numpy as np
 import pyarrow as pa
 
-from components.drift_validator.beam_sampling import SampleRows, read_pickle, rows_to_record_batch, write_pickle
+import pytest
+
+from components.drift_validator.beam_sampling import SampleRows, read_pickle, write_pickle
+from components.drift_validator.tabular import table_columns
 
 
 def _batches(n, size=97):
@@ -25,23 +28,40 @@ def _run(batches, size, seed=0, columns=None):
 
 def test_sample_is_bounded_counts_every_row_and_keeps_selected_columns():
     result = _run(_batches(1000), 50, columns=["id"])
-    assert result["rows_seen"] == 1000 and len(result["rows"]) == 50
-    assert set(result["rows"][0]) == {"id"}
-    ids = [r["id"][0] for r in result["rows"]]
+    assert result["rows_seen"] == 1000 and result["table"].num_rows == 50
+    assert result["table"].column_names == ["id"]
+    ids = [r[0] for r in result["table"].column("id").to_pylist()]
     assert len(set(ids)) == 50
     small = _run(_batches(30), 50)
-    assert small["rows_seen"] == 30 and len(small["rows"]) == 30
+    assert small["rows_seen"] == 30 and small["table"].num_rows == 30
 
 
 def test_sample_is_uniform_across_batches():
-    counts = collections.Counter(r["id"][0] // 1000 for r in _run(_batches(10000), 2000, seed=3)["rows"])
+    ids = _run(_batches(10000), 2000, seed=3)["table"].column("id").to_pylist()
+    counts = collections.Counter(r[0] // 1000 for r in ids)
     shares = np.array([counts[k] for k in range(10)]) / 2000
     assert np.all(np.abs(shares - 0.1) < 0.03), shares
 
 
-def test_rows_back_to_record_batch():
-    batch = rows_to_record_batch([{"a": [1.0], "b": None}, {"a": None, "c": [b"z"]}])
-    assert batch.num_rows == 2 and batch.schema.names == ["a", "b", "c"]
+def test_a_column_absent_from_some_batches_is_null_there_and_a_type_change_is_named():
+    with_tag = pa.RecordBatch.from_arrays([pa.array([[1], [2]]), pa.array([[b"x"], [b"y"]])], ["id", "tag"])
+    without = pa.RecordBatch.from_arrays([pa.array([[3]])], ["id"])
+    table = _run([with_tag, without], 10)["table"]
+    assert sorted(table.column("tag").to_pylist(), key=str) == [None, [b"x"], [b"y"]]
+    retyped = pa.RecordBatch.from_arrays([pa.array([[b"4"]])], ["id"])
+    with pytest.raises(Exception, match="columns change type between record batches.*'id'"):
+        _run([with_tag, retyped], 10)
+
+
+def test_first_values_of_list_columns_with_empty_null_and_non_utf8_cells():
+    table = pa.table({"n": pa.array([[1], [], None, [2, 3]]), "s": pa.array([[b"x"], [b"\xff"], None, []]),
+                      "flat": pa.array([1.5, None, 2.0, 3.0]), "none": pa.array([[], None], pa.list_(pa.float32()))
+                      .take(pa.array([0, 1, 0, 1]))}).slice(1)
+    columns = table_columns(table, ["n", "s", "flat", "none", "absent"])
+    np.testing.assert_array_equal(columns["n"], [np.nan, np.nan, 2.0])
+    assert columns["s"].tolist() == ["\ufffd", None, None]
+    np.testing.assert_array_equal(columns["flat"], [np.nan, 2.0, 3.0])
+    assert np.isnan(columns["none"]).all() and "absent" not in columns
 
 
 def test_flat_columns_become_one_value_lists_with_nulls_kept():

@@ -67,3 +67,12 @@ def test_bad_input_exits_2_with_the_path_or_column_named(data, capsys):
     assert "label column 'tip' is absent" in capsys.readouterr().err
     assert main(["drift", "--baseline", paths["baseline"], "--current", paths["same"], "--config", '{"q": 2}',
                  "--output-dir", str(root / "o3")]) == 2
+    empty = root / "empty.csv"
+    empty.write_text("fare,miles,payment,label,score\n")
+    capsys.readouterr()
+    assert main(["drift", "--baseline", paths["baseline"], "--current", str(empty), "--output-dir", str(root / "o4")]) == 2
+    assert f"the current statistics hold 0 examples ({empty})" in capsys.readouterr().err
+    assert main(["drift", "--baseline", str(empty), "--current", paths["same"], "--output-dir", str(root / "o5")]) == 2
+    assert f"--baseline {empty} holds 0 rows: nothing to compare with (status NO_BASELINE)" in capsys.readouterr().err
+    with open(root / "o5" / "drift_report.json") as f:
+        assert json.load(f)["status"] == "NO_BASELINE"
