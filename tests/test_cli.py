@@ -25,6 +25,13 @@ def test_help_lists_every_command_without_importing_tensorflow():
         assert command in result.stdout
 
 
+def test_the_pipelines_package_selects_tf_keras_before_tensorflow_is_imported():
+    env = {k: v for k, v in os.environ.items() if k != "TF_USE_LEGACY_KERAS"}
+    result = subprocess.run([sys.executable, "-c", "import os, pipelines; print(os.environ['TF_USE_LEGACY_KERAS'])"],
+                            capture_output=True, text=True, cwd=REPO_ROOT, timeout=120, env=env)
+    assert result.stdout.strip() == "1", result.stderr
+
+
 def one_line_error(capsys) -> str:
     err = capsys.readouterr().err.strip()
     assert "Traceback" not in err
