@@ -12,7 +12,7 @@ instructions; they see the trip including `tips` and `fare`.
 Trips are the `n_items` labelled trips with the smallest SHA-256 of their serialized tf.Example; slips are
 decided by a hash of (trip, labeler, instructions), so every run and every machine produces the same labels.
 """
-import hashlib
+from components.hashing import hash64, unit_hash
 
 LABEL = "big_tipper"
 LABELERS = ("A", "B", "C")
@@ -22,11 +22,6 @@ INSTRUCTIONS = {
 }
 
 
-def _unit_hash(*parts) -> float:
-    digest = hashlib.sha256("|".join(map(str, parts)).encode("utf-8")).digest()
-    return int.from_bytes(digest[:8], "big") / 2 ** 64
-
-
 def labeler_label(tips: float, fare: float, labeler: str, instructions_version: str, item_id: str) -> int:
     """What one simulated labeler answers for one trip under the given instructions."""
     if instructions_version not in INSTRUCTIONS:
@@ -34,7 +29,7 @@ def labeler_label(tips: float, fare: float, labeler: str, instructions_version: 
     spec = INSTRUCTIONS[instructions_version]
     op, share = spec["rules"][labeler]
     label = int(tips > share * fare) if op == ">" else int(tips >= share * fare)
-    if _unit_hash(item_id, labeler, instructions_version) < spec["slip_rate"]:
+    if unit_hash(item_id, labeler, instructions_version) < spec["slip_rate"]:
         label = 1 - label
     return label
 
@@ -45,7 +40,7 @@ def choose_trips(records, n_items: int) -> list:
     for serialized, features in records:
         if not features.get("tips") or not features.get("fare"):
             continue
-        chosen.append((hashlib.sha256(serialized).hexdigest()[:16], features))
+        chosen.append((f"{hash64(serialized):016x}", features))
     chosen.sort(key=lambda pair: pair[0])
     return [(f"trip-{digest}", features) for digest, features in chosen[:n_items]]
 

@@ -10,9 +10,10 @@ counted in `<root>/manifest.json`: rows in = rows out + reported drops.
 """
 import datetime
 import glob
-import hashlib
 import json
 import os
+
+from components.hashing import hash64
 
 LABEL = "big_tipper"
 TIP_SHARE = 0.2
@@ -61,8 +62,7 @@ def in_sample(serialized: bytes, fraction: float) -> bool:
     """Deterministic subsample by a hash of the record's bytes (the same trips on every machine)."""
     if fraction >= 1.0:
         return True
-    digest = int.from_bytes(hashlib.sha256(serialized).digest()[:8], "big")
-    return digest / 2 ** 64 < fraction
+    return hash64(serialized) / 2 ** 64 < fraction
 
 
 def route_trip(features: dict):
