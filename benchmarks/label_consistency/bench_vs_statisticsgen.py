@@ -1,7 +1,8 @@
 """LabelConsistencyGen's executor vs StatisticsGen's executor over the same annotation rows (same Beam runner).
 
     PYTHONPATH=. .venv/bin/python benchmarks/label_consistency/bench_vs_statisticsgen.py --items 30000
-Prints one line: rows, ours (median s), StatisticsGen (median s), ratio (target <= 1).
+Both run alternately after one warm-up run each; prints each repeat, then one line: rows, ours (median s),
+StatisticsGen (median s), ratio (target <= 1).
 """
 import argparse
 import json
@@ -17,7 +18,7 @@ from tfx.dsl.components.base.base_beam_executor import BaseBeamExecutor
 from tfx.types import artifact_utils, standard_artifacts
 
 from components.artifacts import LabelConsistencyBlessing, LabelConsistencyReport
-from components.label_consistency.example_io import to_tf_example
+from components.label_consistency.example_io import to_tf_examples
 from components.label_consistency.executor import Executor as LabelConsistencyExecutor
 
 BEAM_ARGS = ["--direct_running_mode=in_memory", "--direct_num_workers=1"]
@@ -30,12 +31,15 @@ def annotation_examples(root: str, n_items: int) -> standard_artifacts.Examples:
     artifact.uri = os.path.join(root, "annotations")
     artifact.split_names = artifact_utils.encode_split_names(["train"])
     os.makedirs(os.path.join(artifact.uri, "Split-train"))
+    rows = []
+    for i in range(n_items):
+        for annotator in ("A", "B", "C"):
+            label = int(truth[i]) if rng.random() < 0.85 else int(rng.integers(0, 4))
+            rows.append({"item_id": f"item{i}", "annotator_id": annotator, "label": label,
+                         "fare": float(rng.gamma(2.0, 5.0)), "company": f"c{i % 40}"})
     with tf.io.TFRecordWriter(os.path.join(artifact.uri, "Split-train", "rows.gz"), options="GZIP") as writer:
-        for i in range(n_items):
-            for annotator in ("A", "B", "C"):
-                label = int(truth[i]) if rng.random() < 0.85 else int(rng.integers(0, 4))
-                writer.write(to_tf_example({"item_id": f"item{i}", "annotator_id": annotator, "label": label,
-                                            "fare": float(rng.gamma(2.0, 5.0)), "company": f"c{i % 40}"}))
+        for example in to_tf_examples(rows):
+            writer.write(example)
     return artifact
 
 
@@ -59,13 +63,24 @@ def run_statistics_gen(root, examples, k):
         {"examples": [examples]}, {"statistics": [stats]}, {"exclude_splits": json.dumps([])})
 
 
-def median_seconds(fn, repeats):
-    times = []
-    for k in range(repeats):
-        start = time.perf_counter()
-        fn(k)
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+def seconds(fn, k) -> float:
+    start = time.perf_counter()
+    fn(k)
+    return time.perf_counter() - start
+
+
+def compare(n_items: int, repeats: int) -> tuple:
+    """Median seconds of (ours, StatisticsGen), the two run alternately so that both see the same machine load."""
+    with tempfile.TemporaryDirectory() as root:
+        examples = annotation_examples(root, n_items)
+        run_statistics_gen(root, examples, "warmup")  # imports and set-up of both outside the timings
+        run_ours(root, examples, "warmup")
+        ours, anchor = [], []
+        for k in range(repeats):
+            ours.append(seconds(lambda i: run_ours(root, examples, i), k))
+            anchor.append(seconds(lambda i: run_statistics_gen(root, examples, i), k))
+            print(f"  repeat {k + 1}: ours {ours[-1]:.2f}s, StatisticsGen {anchor[-1]:.2f}s", flush=True)
+    return statistics.median(ours), statistics.median(anchor)
 
 
 def main():
@@ -73,11 +88,7 @@ def main():
     parser.add_argument("--items", type=int, default=30000)
     parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as root:
-        examples = annotation_examples(root, args.items)
-        run_statistics_gen(root, examples, "warmup")  # imports and TFDV set-up outside the timings
-        ours = median_seconds(lambda k: run_ours(root, examples, k), args.repeats)
-        anchor = median_seconds(lambda k: run_statistics_gen(root, examples, k), args.repeats)
+    ours, anchor = compare(args.items, args.repeats)
     print(f"LabelConsistencyGen vs StatisticsGen on {3 * args.items} annotation rows: ours {ours:.2f}s, "
           f"StatisticsGen {anchor:.2f}s, ratio {ours / anchor:.2f}")
 

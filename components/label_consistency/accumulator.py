@@ -10,6 +10,8 @@ from itertools import combinations
 
 from components.label_consistency.agreement import sort_key, unit_profile
 
+MAX_CACHED_PATTERNS = 10000
+
 
 def label_pair(x, y) -> tuple:
     """An unordered pair of labels in canonical order."""
@@ -27,24 +29,46 @@ class AgreementAccumulator:
         self.confusion_items = Counter()          # (x, y) -> items where one annotator gave x, another y
         self.confusion_examples = defaultdict(list)  # (x, y) -> smallest item ids, at most max_examples
         self.annotator_labels = Counter()         # annotator -> labels given
+        self._terms = {}                          # see _item_terms
 
     def add_item(self, item_id, labels: dict) -> "AgreementAccumulator":
         """Absorb one item: {annotator: label} with one label per annotator."""
         self.n_items += 1
-        values = list(labels.values())
-        self.profiles[unit_profile(values)] += 1
-        if len(values) < 2:
+        profile, label_pairs, distinct, confusions = self._item_terms(labels)
+        self.profiles[profile] += 1
+        if len(labels) < 2:
             self.n_single_label_items += 1
-        self.annotator_labels.update(labels.keys())
-        annotators = sorted(labels, key=str)
-        for a, b in combinations(annotators, 2):
-            self.pair_tables[(a, b)][(labels[a], labels[b])] += 1
-        distinct = sorted(set(values), key=sort_key)
-        self.class_items.update(distinct)
-        for x, y in combinations(distinct, 2):
-            self.confusion_items[(x, y)] += 1
-            self._keep_example((x, y), str(item_id))
+        for annotator in labels:
+            self.annotator_labels[annotator] += 1
+        for annotators, pair in label_pairs:
+            self.pair_tables[annotators][pair] += 1
+        for value in distinct:
+            self.class_items[value] += 1
+        for pair in confusions:
+            self.confusion_items[pair] += 1
+            self._keep_example(pair, str(item_id))
         return self
+
+    def _item_terms(self, labels: dict) -> tuple:
+        """(unit profile, [((annotator a, b), (label a, b))], distinct labels, label confusions) of an item, cached
+        by its (annotator, label) pairs and their types: items repeat a few patterns."""
+        key = (tuple(labels.items()), tuple(map(type, labels)), tuple(map(type, labels.values())))
+        terms = self._terms.get(key)
+        if terms is None:
+            annotators = sorted(labels, key=str)
+            distinct = sorted(set(labels.values()), key=sort_key)
+            terms = (unit_profile(labels.values()),
+                     [((a, b), (labels[a], labels[b])) for a, b in combinations(annotators, 2)],
+                     distinct, list(combinations(distinct, 2)))
+            if len(self._terms) < MAX_CACHED_PATTERNS:
+                self._terms[key] = terms
+        return terms
+
+    def __getstate__(self) -> dict:
+        return {k: v for k, v in self.__dict__.items() if k != "_terms"}
+
+    def __setstate__(self, state: dict):
+        self.__dict__.update(state, _terms={})
 
     def _keep_example(self, pair, item_id):
         examples = self.confusion_examples[pair]

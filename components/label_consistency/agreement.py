@@ -14,8 +14,6 @@ Conventions (documented in docs/label_consistency.md):
 - Cohen's kappa for a pair of annotators on the units both labelled; weights None, "linear" or "quadratic"
   on the rank of the sorted label values (scikit-learn's convention).
 """
-from collections import Counter
-
 import numpy as np
 
 LEVELS = ("nominal", "ordinal", "interval", "ratio")
@@ -30,7 +28,8 @@ def sort_key(value):
 
 def unit_profile(values) -> tuple:
     """A unit's multiset of values as a hashable, canonical tuple of (value, count)."""
-    return tuple(sorted(Counter(values).items(), key=lambda kv: sort_key(kv[0])))
+    values = list(values)
+    return tuple((v, values.count(v)) for v in sorted(dict.fromkeys(values), key=sort_key))
 
 
 def coincidence_matrix(profiles: dict, values: list) -> np.ndarray:

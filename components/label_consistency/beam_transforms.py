@@ -2,9 +2,12 @@
 consensus rows out. The component's executor and `dcai agreement` both run `ComputeLabelConsistency`.
 """
 import bisect
+import pickle
 from collections import Counter
+from itertools import repeat
 
 import apache_beam as beam
+from apache_beam.transforms.combiners import SingleInputTupleCombineFn
 
 from components.label_consistency.accumulator import AgreementAccumulator
 from components.label_consistency.agreement import sort_key
@@ -15,48 +18,52 @@ from components.label_consistency.boxes import BoxAccumulator, match_boxes, pars
 from components.label_consistency.items import BadInputError, InvalidLabel, assemble_item, normalize_label
 from components.label_consistency.report import build_report
 from components.label_consistency.transcripts import TranscriptAccumulator, normalise
-from components.label_consistency.values import column_values, scalar, stable_hash
+from components.label_consistency.values import column_values, scalar_values, stable_hash
 
 MISSING_ITEM = "\x00missing item id"
 
 
 def item_parts_from_record_batch(batch, config: LabelConsistencyConfig, source: str = "annotations"):
-    """(bucket, [(item id, part)]) per hash bucket of the batch's items: part = {"rows": [(annotator, label)],
-    "first": (row key, feature values), "names": feature names, "inconsistent": features differ between rows}.
-    A missing column is a BadInputError naming it."""
+    """(bucket, pickled (feature names, [part])) per hash bucket of the batch's items: part = (item id,
+    [(annotator, label)], row key, feature values, inconsistent), the row key and features of the item's first
+    row in (annotator, label) order, inconsistent when the features differ between its rows. A missing column
+    is a BadInputError naming it.
+
+    Pickled, the parts cross the GroupByKey as one bytes value each: Beam's in-memory runner would otherwise
+    decode, hold (as many small objects) and re-encode every part."""
     names = batch.schema.names
     for column in (config.item_column, config.annotator_column, config.label_column):
         if column not in names:
             raise BadInputError(f"{source}: no column {column!r}; columns are {sorted(names)}")
-    columns = {n: column_values(batch.column(i)) for i, n in enumerate(names)}
+    columns = {n: batch.column(i) for i, n in enumerate(names)}
     feature_names = tuple(n for n in names if n not in config.label_columns)
-    feature_rows = list(zip(*(columns[n] for n in feature_names))) if feature_names else [()] * batch.num_rows
-    items, annotators = columns[config.item_column], columns[config.annotator_column]
+    features = zip(*(scalar_values(columns[n]) for n in feature_names)) if feature_names else repeat(())
+    labels = [_label(raw, config) for raw in column_values(columns[config.label_column])]
     parts = {}
-    for i, raw in enumerate(columns[config.label_column]):
-        label = _label(raw, config)
-        if config.kind == "text" and isinstance(label, str) and not label.strip():
-            label = None  # an empty transcript is a missing label
-        item, annotator = scalar(items[i]), scalar(annotators[i])
+    for item, annotator, label, row_features in zip(scalar_values(columns[config.item_column]),
+                                                     scalar_values(columns[config.annotator_column]), labels,
+                                                     features):
         key = MISSING_ITEM if item is None else str(item)
-        features = tuple(scalar(v) for v in feature_rows[i])
         row_key = (str(annotator), str(label))
         part = parts.get(key)
         if part is None:
-            parts[key] = {"rows": [(annotator, label)], "first": (row_key, features), "names": feature_names,
-                          "inconsistent": False}
+            parts[key] = [key, [(annotator, label)], row_key, row_features, False]
             continue
-        part["rows"].append((annotator, label))
-        part["inconsistent"] |= features != part["first"][1]
-        if row_key < part["first"][0]:
-            part["first"] = (row_key, features)
+        part[1].append((annotator, label))
+        part[4] = part[4] or row_features != part[3]
+        if row_key < part[2]:
+            part[2], part[3] = row_key, row_features
     buckets = {}
-    for item, part in parts.items():
-        buckets.setdefault(stable_hash(item) % config.n_buckets, []).append((item, part))
-    yield from buckets.items()
+    for key, part in parts.items():
+        buckets.setdefault(stable_hash(key) % config.n_buckets, []).append(tuple(part))
+    for bucket, bucket_parts in buckets.items():
+        yield bucket, pickle.dumps((feature_names, bucket_parts), protocol=pickle.HIGHEST_PROTOCOL)
 
 
 def _label(value, config):
+    if config.kind == "text":
+        label = normalize_label(value, config.level, config.label_column)
+        return None if isinstance(label, str) and not label.strip() else label  # an empty transcript is missing
     if config.kind != "bbox":
         return normalize_label(value, config.level, config.label_column)
     if value is None or value == [] or value == "":
@@ -69,45 +76,60 @@ def _label(value, config):
         return InvalidLabel("malformed_box")
 
 
-def assemble(keyed, config: LabelConsistencyConfig):
-    """One item's parts -> {item, labels, flags, dropped, features, n_rows}; rows without annotator are dropped.
-    The features come from the item's first row in (annotator, label) order."""
-    item, parts = keyed
-    parts = list(parts)
-    rows = [row for part in parts for row in part["rows"]]
-    dropped = Counter()
+def assemble(item, parts, config: LabelConsistencyConfig) -> dict:
+    """One item's (feature names, part) pairs -> {item, labels, flags, dropped, features, n_rows}; rows without
+    annotator are dropped. The features come from the item's first row in (annotator, label) order."""
+    names, rows, features, inconsistent = _merge_parts(parts)
     if item == MISSING_ITEM:
-        dropped["missing_item_id"] = len(rows)
-        return {"item": None, "labels": {}, "flags": [], "dropped": dropped, "features": {}, "n_rows": len(rows)}
-    with_annotator = [(a, label) for a, label in rows if a is not None]
-    dropped["missing_annotator"] = len(rows) - len(with_annotator)
-    labels, flags, more = assemble_item(with_annotator, config.label_domain, multiple=config.kind == "bbox")
-    dropped.update(more)
-    first = min(parts, key=lambda part: part["first"][0])
-    if any(part["inconsistent"] or part["first"][1] != first["first"][1] for part in parts):
-        flags = sorted(set(flags) | {"inconsistent_features"})
-    if dropped["missing_annotator"]:
-        flags = sorted(set(flags) | {"missing_annotator"})
-    return {"item": item, "labels": labels, "flags": flags, "dropped": +dropped,
-            "features": dict(zip(first["names"], first["first"][1])), "n_rows": len(rows)}
+        return {"item": None, "labels": {}, "flags": [], "dropped": {"missing_item_id": len(rows)}, "features": {},
+                "n_rows": len(rows)}
+    with_annotator = [row for row in rows if row[0] is not None]
+    labels, flags, dropped = assemble_item(with_annotator, config.label_domain, multiple=config.kind == "bbox")
+    more_flags = set()
+    if inconsistent:
+        more_flags.add("inconsistent_features")
+    if len(with_annotator) < len(rows):
+        dropped = {"missing_annotator": len(rows) - len(with_annotator), **dropped}
+        more_flags.add("missing_annotator")
+    if more_flags:
+        flags = sorted(set(flags) | more_flags)
+    return {"item": item, "labels": labels, "flags": flags, "dropped": dropped,
+            "features": dict(zip(names, features)), "n_rows": len(rows)}
+
+
+def _merge_parts(parts) -> tuple:
+    """(feature names, rows, first row's features, inconsistent) of one item's (feature names, part) pairs."""
+    if len(parts) == 1:
+        names, (_, rows, _, features, inconsistent) = parts[0]
+        return names, rows, features, inconsistent
+    names, first = min(parts, key=lambda named: named[1][2])
+    first_values = dict(zip(names, first[3]))
+    return (names, [row for _, part in parts for row in part[1]], first[3],
+            any(part[4] or _differ(dict(zip(part_names, part[3])), first_values) for part_names, part in parts))
+
+
+def _differ(values: dict, other: dict) -> bool:
+    """Whether two rows' features differ; a column absent from a row's record batch is a missing value there."""
+    return any(values.get(name) != other.get(name) for name in values.keys() | other.keys())
 
 
 def assemble_bucket(keyed, config: LabelConsistencyConfig) -> list:
-    """All [(item, part)] lists of one hash bucket -> the bucket's assembled items, sorted by item id."""
-    _, part_lists = keyed
+    """All pickled (feature names, [part]) groups of one hash bucket -> the bucket's assembled items, sorted by
+    item id."""
+    _, groups = keyed
     by_item = {}
-    for parts in part_lists:
-        for item, part in parts:
-            by_item.setdefault(item, []).append(part)
-    return [assemble((item, parts), config) for item, parts in sorted(by_item.items())]
+    for names, parts in map(pickle.loads, groups):
+        for part in parts:
+            by_item.setdefault(part[0], []).append((names, part))
+    return [assemble(item, parts, config) for item, parts in sorted(by_item.items())]
 
 
 class _ListCombineFn(beam.CombineFn):
-    """A CombineFn whose inputs are lists of items (one list per hash bucket)."""
+    """A CombineFn whose inputs are lists of (item, consensus row) pairs (one list per hash bucket)."""
 
-    def add_input(self, acc, items):
-        for item in items:
-            acc = self.add_item(acc, item)
+    def add_input(self, acc, pairs):
+        for item, row in pairs:
+            acc = self.add_item(acc, item, row)
         return acc
 
     def merge_accumulators(self, accumulators):
@@ -135,7 +157,7 @@ class AgreementCombineFn(_ListCombineFn):
             return BoxAccumulator(self._config.match_iou)
         return AgreementAccumulator()
 
-    def add_item(self, acc, item):
+    def add_item(self, acc, item, row):
         return acc.add_item(item["item"], item["labels"]) if item["item"] is not None and item["labels"] else acc
 
     def merge(self, acc, other):
@@ -148,7 +170,7 @@ class RowAccountingCombineFn(_ListCombineFn):
     def create_accumulator(self):
         return Counter()
 
-    def add_item(self, acc, item):
+    def add_item(self, acc, item, row):
         acc["rows_in"] += item["n_rows"]
         acc["items"] += item["item"] is not None
         for reason, count in item["dropped"].items():
@@ -176,14 +198,17 @@ class ConsensusSummaryCombineFn(_ListCombineFn):
     def create_accumulator(self):
         return {"flags": Counter(), "annotators": Counter(), "labels": Counter(), "shown": []}
 
-    def add_item(self, acc, pair):
-        row, labels = pair
-        acc["flags"].update(row["flags"])
-        for annotator, label in labels.items():
-            acc["labels"][annotator] += 1
-            acc["annotators"][annotator] += int(_agrees(label, row["label"], self._config))
-        shown = {k: v for k, v in row.items() if k != "features"}
-        if len(acc["shown"]) <= self._config.max_report_consensus or shown["item"] < acc["shown"][-1]["item"]:
+    def add_item(self, acc, item, row):
+        if row is None:
+            return acc
+        flags, given, agreed = acc["flags"], acc["labels"], acc["annotators"]
+        for flag in row["flags"]:
+            flags[flag] += 1
+        for annotator, label in item["labels"].items():
+            given[annotator] += 1
+            agreed[annotator] += int(_agrees(label, row["label"], self._config))
+        if len(acc["shown"]) <= self._config.max_report_consensus or row["item"] < acc["shown"][-1]["item"]:
+            shown = {k: v for k, v in row.items() if k != "features"}
             bisect.insort(acc["shown"], shown, key=lambda r: r["item"])
             del acc["shown"][self._config.max_report_consensus + 1:]
         return acc
@@ -249,8 +274,6 @@ class ComputeLabelConsistency(beam.PTransform):
                    | "ItemParts" >> beam.FlatMap(item_parts_from_record_batch, config, self._source)
                    | "GroupByBucket" >> beam.GroupByKey()
                    | "Assemble" >> beam.Map(assemble_bucket, config))
-        stats = buckets | "Agreement" >> beam.CombineGlobally(AgreementCombineFn(config))
-        accounting = buckets | "RowAccounting" >> beam.CombineGlobally(RowAccountingCombineFn())
         model_side = None
         if config.consensus == "dawid_skene":
             model = (buckets
@@ -261,17 +284,18 @@ class ComputeLabelConsistency(beam.PTransform):
                      | "FitDawidSkene" >> beam.Map(_fit_model))
             model_side = beam.pvalue.AsSingleton(model)
         consensus = buckets | "Consensus" >> beam.Map(
-            lambda items, m: [(_consensus(it, m, config), it["labels"]) for it in items if it["item"] is not None],
+            lambda items, m: [(it, _consensus(it, m, config) if it["item"] is not None else None) for it in items],
             model_side)
-        summary = consensus | "ConsensusSummary" >> beam.CombineGlobally(ConsensusSummaryCombineFn(config))
-        rows = consensus | "ConsensusRows" >> beam.Map(lambda pairs: [row for row, _ in pairs])
-        report = stats | "Report" >> beam.Map(
-            _report, config, beam.pvalue.AsSingleton(accounting), beam.pvalue.AsSingleton(summary), model_side,
-            self._previous, self._consensus_location,
+        summaries = consensus | "Summarize" >> beam.CombineGlobally(SingleInputTupleCombineFn(
+            AgreementCombineFn(config), RowAccountingCombineFn(), ConsensusSummaryCombineFn(config)))
+        rows = consensus | "ConsensusRows" >> beam.Map(lambda pairs: [row for _, row in pairs if row is not None])
+        report = summaries | "Report" >> beam.Map(
+            _report, config, model_side, self._previous, self._consensus_location,
             beam.pvalue.AsSingleton(self._diagnostics) if self._diagnostics is not None else None)
         return {"report": report, "consensus": rows}
 
 
-def _report(stats, config, accounting, summary, model, previous, consensus_location, diagnostics):
+def _report(summaries, config, model, previous, consensus_location, diagnostics):
+    stats, accounting, summary = summaries
     return build_report(stats, config, accounting, summary["shown"], summary["per_annotator"], model, previous,
                         summary["flags"], consensus_location, diagnostics)

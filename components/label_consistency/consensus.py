@@ -1,6 +1,4 @@
 """Per-item consensus labels: majority vote or a fitted Dawid-Skene model; every item gets a row and flags."""
-from collections import Counter
-
 from components.label_consistency.agreement import sort_key
 from components.label_consistency.boxes import consensus_boxes, format_boxes
 from components.label_consistency.transcripts import medoid_transcript
@@ -10,10 +8,14 @@ METHODS = ("majority", "dawid_skene")
 
 def majority_vote(labels: dict) -> tuple:
     """(label, share of votes, tied); ties go to the first label in canonical order and are flagged."""
-    votes = Counter(labels.values())
+    votes = {}
+    for label in labels.values():
+        votes[label] = votes.get(label, 0) + 1
     top = max(votes.values())
-    winners = sorted((v for v, c in votes.items() if c == top), key=sort_key)
-    return winners[0], top / sum(votes.values()), len(winners) > 1
+    winners = [v for v, c in votes.items() if c == top]
+    if len(winners) == 1:
+        return winners[0], top / len(labels), False
+    return min(winners, key=sort_key), top / len(labels), True
 
 
 def consensus_row(item_id, labels: dict, flags: list, model=None, min_confidence: float = 0.0,

@@ -1,7 +1,13 @@
-"""Consensus rows as tf.Examples (imports TensorFlow's protos: only the executor uses this module)."""
+"""Consensus rows as serialized tf.Examples, encoded in batches by tfx_bsl's C++ encoder (no TensorFlow)."""
+from itertools import chain
+
+import pyarrow as pa
+from tfx_bsl.coders.example_coder import RecordBatchToExamplesEncoder
+
 from components.label_consistency.values import stable_hash
 
 CONSENSUS_COLUMNS = ("consensus_confidence", "consensus_n_labels", "consensus_flags")
+_VALUE_TYPES = {"int": pa.int64(), "float": pa.float32(), "bytes": pa.large_binary()}
 
 
 def consensus_features(row: dict, config) -> dict:
@@ -15,22 +21,55 @@ def consensus_features(row: dict, config) -> dict:
     return features
 
 
-def to_tf_example(features: dict) -> bytes:
-    """Serialized tf.Example: int -> int64_list, float -> float_list, text -> bytes_list, None -> absent."""
-    from tensorflow.core.example import example_pb2
+def to_tf_examples(rows: list) -> list:
+    """Serialized tf.Examples of feature dicts: int/bool -> int64_list, float -> float_list, text -> bytes_list,
+    None -> feature absent. Rows whose features have the same kinds are encoded together by tfx_bsl."""
+    columns = {name: [row.get(name) for row in rows] for name in dict.fromkeys(chain.from_iterable(rows))}
+    uniform = {}
+    for name, values in columns.items():
+        kinds = {_kind(t) for t in set(map(type, values))}
+        if len(kinds) == 1:
+            uniform[name] = kinds.pop()
+    varying = [name for name in columns if name not in uniform]
+    examples = [b""] * len(rows)
+    for signature, indices in _row_groups(columns, varying, len(rows)).items():
+        kinds = {**uniform, **dict(zip(varying, signature))}
+        group = columns if len(indices) == len(rows) else {n: [columns[n][i] for i in indices] for n in kinds}
+        arrays = {n: _list_array(group[n], k) for n, k in kinds.items() if k != "absent"}
+        if arrays:
+            for i, example in zip(indices, RecordBatchToExamplesEncoder().encode(pa.RecordBatch.from_pydict(arrays))):
+                examples[i] = example
+    return examples
 
-    example = example_pb2.Example()
-    for name, value in features.items():
-        if value is None:
-            continue
-        feature = example.features.feature[name]
-        if isinstance(value, bool) or isinstance(value, int):
-            feature.int64_list.value.append(int(value))
-        elif isinstance(value, float):
-            feature.float_list.value.append(value)
-        else:
-            feature.bytes_list.value.append(value if isinstance(value, bytes) else str(value).encode("utf-8"))
-    return example.SerializeToString()
+
+def _row_groups(columns: dict, varying: list, n_rows: int) -> dict:
+    """Row indices by the kinds of their values in the `varying` columns."""
+    if not varying:
+        return {(): range(n_rows)}
+    groups = {}
+    for i, signature in enumerate(zip(*([_kind(type(v)) for v in columns[n]] for n in varying))):
+        groups.setdefault(signature, []).append(i)
+    return groups
+
+
+def _kind(value_type) -> str:
+    """How to_tf_examples writes values of a Python type."""
+    if value_type is type(None):
+        return "absent"
+    if issubclass(value_type, int):  # bool included
+        return "int"
+    return "float" if issubclass(value_type, float) else "bytes"
+
+
+def _list_array(values: list, kind: str) -> pa.LargeListArray:
+    """One-value lists: ints as int64, floats as float32, anything else as bytes (text as UTF-8)."""
+    types = set(map(type, values))
+    if kind == "int" and types != {int}:
+        values = [int(v) for v in values]
+    elif kind == "bytes" and not types <= {str, bytes}:
+        values = [v if isinstance(v, bytes) else str(v).encode("utf-8") for v in values]
+    flat = pa.array(values, _VALUE_TYPES[kind])
+    return pa.LargeListArray.from_arrays(pa.array(range(len(values) + 1), pa.int64()), flat)
 
 
 def split_for(item_id: str, splits: dict) -> str:

@@ -1,8 +1,10 @@
 """LabelConsistencyGen's Beam executor: artifacts in, artifacts out; the statistics live in plain modules."""
+import io
 import json
 import os
 
 import apache_beam as beam
+from apache_beam.io import tfrecordio
 from tfx.components.util import examples_utils, tfxio_utils
 from tfx.proto import example_gen_pb2
 from tfx.dsl.components.base import base_beam_executor
@@ -17,6 +19,7 @@ from components.label_consistency.config import LabelConsistencyConfig
 from components.label_consistency.summary import Thresholds
 
 _TELEMETRY = ["tfx-dcai", "LabelConsistencyGen"]
+READ_BATCH_ROWS = 4096  # fixed record-batch size: the same batches on every run (Beam's default adapts)
 
 
 def config_from(exec_properties: dict) -> LabelConsistencyConfig:
@@ -93,22 +96,37 @@ def _read_all_splits(p, artifact, name):
     """Record batches of every split of an Examples artifact, read with TFXIO."""
     splits = artifact_utils.decode_split_names(artifact.split_names)
     return [p | f"Read{name}[{split}]" >> tfxio_utils.get_split_tfxio(
-        examples=[artifact], split=split, telemetry_descriptors=_TELEMETRY).BeamSource()
+        examples=[artifact], split=split, telemetry_descriptors=_TELEMETRY).BeamSource(READ_BATCH_ROWS)
         for split in splits] | f"Flatten{name}" >> beam.Flatten()
 
 
 def _write_consensus(row_lists, artifact, config, splits):
     """Items with a consensus label, as gzipped tf.Examples split by item hash; the rest are in the report."""
     names = sorted(splits)
-    serialized = row_lists | "ToExamples" >> beam.FlatMap(_tagged_examples, config, splits).with_outputs(*names)
+    batches = row_lists | "ToExamples" >> beam.FlatMap(_tagged_examples, config, splits).with_outputs(*names)
     for split in names:
-        _ = serialized[split] | f"Write[{split}]" >> beam.io.WriteToTFRecord(
-            os.path.join(artifact_utils.get_split_uri([artifact], split), "consensus"),
-            file_name_suffix=".gz", compression_type=beam.io.filesystem.CompressionTypes.GZIP)
+        _ = batches[split] | f"Write[{split}]" >> beam.io.Write(_BatchedTFRecordSink(
+            os.path.join(artifact_utils.get_split_uri([artifact], split), "consensus"), coder=beam.coders.BytesCoder(),
+            file_name_suffix=".gz", num_shards=0, shard_name_template=None,
+            compression_type=beam.io.filesystem.CompressionTypes.GZIP))
 
 
 def _tagged_examples(rows, config, splits):
-    for row in rows:
-        if row["label"] is not None:
-            yield beam.pvalue.TaggedOutput(example_io.split_for(row["item"], splits),
-                                           example_io.to_tf_example(example_io.consensus_features(row, config)))
+    """The labelled consensus rows of one bucket as lists of serialized tf.Examples, tagged with their split."""
+    labelled = [row for row in rows if row["label"] is not None]
+    examples = example_io.to_tf_examples([example_io.consensus_features(row, config) for row in labelled])
+    by_split = {}
+    for row, example in zip(labelled, examples):
+        by_split.setdefault(example_io.split_for(row["item"], splits), []).append(example)
+    for split, split_examples in by_split.items():
+        yield beam.pvalue.TaggedOutput(split, split_examples)
+
+
+class _BatchedTFRecordSink(tfrecordio._TFRecordSink):
+    """Beam's TFRecord sink for elements that are lists of records: one buffered write per list."""
+
+    def write_record(self, file_handle, records):
+        buffer = io.BytesIO()
+        for record in records:
+            self.write_encoded_record(buffer, record)
+        file_handle.write(buffer.getvalue())

@@ -10,7 +10,6 @@ Documented flags (column `flags` of the consensus output):
 - single_label / tie / low_confidence / no_valid_label: set by the consensus step.
 """
 import math
-from collections import Counter
 
 from components.errors import InputError
 
@@ -48,34 +47,39 @@ def normalize_label(value, level: str, column: str):
 
 
 def assemble_item(rows, domain=None, multiple: bool = False) -> tuple:
-    """[(annotator, label)] of one item -> ({annotator: label}, flags, Counter of dropped rows by reason).
+    """[(annotator, label)] of one item -> ({annotator: label}, flags, {reason: dropped rows}).
 
     With `multiple` (boxes) an annotator may give several labels: {annotator: [labels]}, no duplicate checks."""
-    dropped = Counter()
-    flags = set()
-    given = {}
+    dropped = {}
+    first = {}   # annotator -> first valid label
+    more = {}    # annotator -> further valid labels (duplicates)
     for annotator, label in rows:
         if label is None:
-            dropped["missing_label"] += 1
-            flags.add("missing_label")
+            reason = "missing_label"
         elif isinstance(label, InvalidLabel):
-            dropped[label.reason] += 1
-            flags.add(label.reason)
+            reason = label.reason
         elif domain is not None and label not in domain:
-            dropped["unknown_label"] += 1
-            flags.add("unknown_label")
-        else:
-            given.setdefault(annotator, []).append(label)
-    if multiple:
-        return given, sorted(flags), dropped
-    labels = {}
-    for annotator, values in given.items():
-        if len(set(values)) > 1:
-            dropped["conflicting_duplicate"] += len(values)
-            flags.add("conflicting_duplicate")
+            reason = "unknown_label"
+        elif annotator in first:
+            more.setdefault(annotator, []).append(label)
             continue
-        if len(values) > 1:
-            dropped["duplicate_rows"] += len(values) - 1
+        else:
+            first[annotator] = label
+            continue
+        dropped[reason] = dropped.get(reason, 0) + 1
+    flags = set(dropped)
+    if multiple:
+        return {a: [label] + more.get(a, []) for a, label in first.items()}, sorted(flags), dropped
+    labels = {}
+    for annotator, label in first.items():
+        duplicates = more.get(annotator)
+        if duplicates is None:
+            labels[annotator] = label
+        elif any(d != label for d in duplicates):
+            dropped["conflicting_duplicate"] = dropped.get("conflicting_duplicate", 0) + 1 + len(duplicates)
+            flags.add("conflicting_duplicate")
+        else:
+            dropped["duplicate_rows"] = dropped.get("duplicate_rows", 0) + len(duplicates)
             flags.add("duplicate_rows")
-        labels[annotator] = values[0]
+            labels[annotator] = label
     return labels, sorted(flags), dropped

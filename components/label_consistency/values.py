@@ -32,4 +32,23 @@ def column_values(column) -> list:
             column = column.cast(pa.string())
         except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
             pass  # not UTF-8: the label check names the column; features are decoded with replacement
-    return column.to_pylist()
+    return _to_pylist(column)
+
+
+def _to_pylist(array) -> list:
+    """array.to_pylist(), through NumPy for null-free numbers, booleans and text (pyarrow 10 converts per value)."""
+    import pyarrow as pa
+
+    t = array.type
+    if array.null_count == 0 and (pa.types.is_integer(t) or pa.types.is_float32(t) or pa.types.is_float64(t)
+                                  or pa.types.is_boolean(t) or pa.types.is_string(t) or pa.types.is_large_string(t)
+                                  or pa.types.is_binary(t) or pa.types.is_large_binary(t)):
+        return array.to_numpy(zero_copy_only=False).tolist()
+    return array.to_pylist()
+
+
+def scalar_values(column) -> list:
+    """A pyarrow column as one `scalar` per row."""
+    values = column_values(column)
+    types = set(map(type, values))
+    return [scalar(v) for v in values] if list in types or bytes in types else values

@@ -117,3 +117,19 @@ def test_public_api_imports_neither_tensorflow_nor_beam():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=repo,
                          env={**os.environ, "PYTHONPATH": repo}, check=True).stdout
     assert out.strip() == "[]"
+
+
+def test_accumulator_pattern_cache_matches_fresh_items_and_is_not_pickled():
+    import pickle
+
+    items = [{"a": "x", "b": "x", "c": "y"}, {"a": True, "b": 1}, {"a": 1, "b": 2}, {"a": "x", "b": "x", "c": "y"}]
+    cached, fresh = AgreementAccumulator(), AgreementAccumulator()
+    for i, labels in enumerate(items):
+        cached.add_item(f"i{i}", labels)
+        fresh.merge(AgreementAccumulator().add_item(f"i{i}", labels))  # one accumulator per item: no cache hits
+    restored = pickle.loads(pickle.dumps(cached))
+    assert "_terms" not in cached.__getstate__() and restored._terms == {}
+    for acc in (cached, restored):
+        assert acc.profiles == fresh.profiles and acc.pair_tables == fresh.pair_tables
+        assert acc.class_items == fresh.class_items and acc.confusion_items == fresh.confusion_items
+        assert acc.confusion_examples == fresh.confusion_examples and acc.n_items == fresh.n_items == 4

@@ -155,3 +155,29 @@ def test_examples_diagnostics_find_conflicts_and_injected_label_errors():
     truly = {f"e{i:03d}" for i in np.flatnonzero(flipped)}
     assert errors["n_sample"] == n and len(flagged & truly) / len(flagged) >= 0.7
     assert any("confident learning suspects" in f for f in report["findings"])
+
+
+def test_column_values_equal_to_pylist_for_every_fast_path_type():
+    from components.label_consistency.values import column_values
+
+    columns = [pa.array([1, -2], pa.int64()), pa.array([1, 2], pa.uint8()), pa.array([0.1, 2.5], pa.float32()),
+               pa.array([0.1, float("nan")]), pa.array([True, False]), pa.array(["naïve", "☕"]),
+               pa.array(["a", "b"], pa.large_string()), pa.array([b"\xff", b"x"]), pa.array([1, None])]
+    for column in columns:  # the same values of the same Python types, NaN included
+        assert [repr(v) for v in column_values(column)] == [repr(v) for v in column.to_pylist()], column.type
+
+
+def test_a_feature_column_absent_from_one_record_batch_is_missing_there_not_inconsistent():
+    config = LabelConsistencyConfig(n_bootstrap=50)
+    with_fare = pa.RecordBatch.from_pydict({"item_id": ["i1", "i2"], "annotator_id": ["A", "A"], "label": ["x", "y"],
+                                            "fare": [None, 7.5]})
+    without_fare = pa.RecordBatch.from_pydict({"item_id": ["i1", "i2"], "annotator_id": ["B", "B"],
+                                               "label": ["x", "y"]})
+    _OUT.clear()
+    with beam.Pipeline(options=PipelineOptions(["--direct_running_mode=in_memory"])) as p:
+        result = p | beam.Create([with_fare, without_fare]) | ComputeLabelConsistency(config)
+        _ = result["consensus"] | beam.combiners.ToList() | beam.Map(lambda r: _OUT.setdefault("consensus", r))
+    flags = {row["item"]: row["flags"] for rows in _OUT["consensus"] for row in rows}
+    assert "inconsistent_features" not in flags["i1"]  # no fare in either row
+    assert "inconsistent_features" in flags["i2"]  # 7.5 in one row, none in the other
+

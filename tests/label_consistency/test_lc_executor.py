@@ -12,7 +12,7 @@ from tfx.utils import io_utils
 from components.artifacts import LabelConsistencyBlessing, LabelConsistencyReport
 from components.label_consistency.component import LabelConsistencyGen
 from components.label_consistency.executor import Executor
-from components.label_consistency.example_io import to_tf_example
+from components.label_consistency.example_io import to_tf_examples
 from components.label_consistency.report import read_report
 
 BEAM_ARGS = ["--direct_running_mode=in_memory", "--direct_num_workers=1"]
@@ -39,8 +39,8 @@ def _examples_artifact(root, rows):
     os.makedirs(os.path.join(artifact.uri, "Split-train"))
     path = os.path.join(artifact.uri, "Split-train", "data.tfrecord.gz")
     with tf.io.TFRecordWriter(path, options="GZIP") as writer:
-        for row in rows:
-            writer.write(to_tf_example(row))
+        for example in to_tf_examples(list(rows)):
+            writer.write(example)
     return artifact
 
 
