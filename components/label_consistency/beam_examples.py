@@ -12,7 +12,8 @@ from components.label_consistency import confident_learning, predictions
 from components.label_consistency.conflicts import GroupLabels, bin_edges, example_key, summarize_conflicts
 from components.label_consistency.items import BadInputError
 from components.label_consistency.schema_features import FeatureKinds, feature_kinds
-from components.label_consistency.values import column_values, scalar, stable_hash
+from components.hashing import stable_hash
+from components.label_consistency.values import column_values, scalar
 
 
 @dataclasses.dataclass(frozen=True)

@@ -18,7 +18,8 @@ from components.label_consistency.boxes import BoxAccumulator, match_boxes, pars
 from components.label_consistency.items import BadInputError, InvalidLabel, assemble_item, normalize_label
 from components.label_consistency.report import build_report
 from components.label_consistency.transcripts import TranscriptAccumulator, normalise
-from components.label_consistency.values import column_values, scalar_values, stable_hash
+from components.hashing import stable_hash
+from components.label_consistency.values import column_values, scalar_values
 
 MISSING_ITEM = "\x00missing item id"
 

@@ -15,7 +15,7 @@ import numpy as np
 from scipy.optimize import linear_sum_assignment
 
 from components.label_consistency.items import BadInputError
-from components.label_consistency.values import stable_hash
+from components.hashing import stable_hash
 
 
 def parse_box(value, column: str = "label") -> tuple:

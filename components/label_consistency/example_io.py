@@ -4,7 +4,7 @@ from itertools import chain
 import pyarrow as pa
 from tfx_bsl.coders.example_coder import RecordBatchToExamplesEncoder
 
-from components.label_consistency.values import stable_hash
+from components.hashing import stable_hash
 
 CONSENSUS_COLUMNS = ("consensus_confidence", "consensus_n_labels", "consensus_flags")
 _VALUE_TYPES = {"int": pa.int64(), "float": pa.float32(), "bytes": pa.large_binary()}

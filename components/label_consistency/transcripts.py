@@ -11,7 +11,7 @@ import re
 from collections import Counter, defaultdict
 from itertools import combinations
 
-from components.label_consistency.values import stable_hash
+from components.hashing import stable_hash
 
 FILLERS = ("um", "uh", "er", "erm", "ah", "hmm", "mm")
 _FILLER_RE = re.compile(r"\b(?:" + "|".join(FILLERS) + r")\b[,.]?", re.IGNORECASE)

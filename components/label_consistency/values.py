@@ -1,10 +1,4 @@
-"""Small shared helpers: Arrow columns as Python scalars, and a hash that is the same on every machine."""
-import hashlib
-
-
-def stable_hash(*parts) -> int:
-    """64-bit SHA-256 prefix of the parts' text (Python's hash() changes between processes)."""
-    return int.from_bytes(hashlib.sha256("|".join(map(str, parts)).encode("utf-8")).digest()[:8], "big")
+"""Small shared helpers: Arrow columns as Python scalars."""
 
 
 def scalar(value):
