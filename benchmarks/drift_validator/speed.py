@@ -8,7 +8,7 @@ from disk with the same Beam runner (what each costs as a pipeline node), and Dr
 Data: the 15,000 taxi trips (halves), and synthetic 20-column sets of 100k and 1M rows per side (shift on num_0).
 Executors are built outside the timings (TFX's BaseBeamExecutor packages TFX once per construction, for both alike).
 
-    nice python benchmarks/drift_validator/speed.py [--repeats 3] [--sizes 100000,1000000]
+    PYTHONPATH=. nice .venv/bin/python benchmarks/drift_validator/speed.py [--repeats 3] [--sizes 100000,1000000] [--large-repeats 1]
 """
 import argparse
 import json

@@ -8,7 +8,7 @@ Both tools start from the same two CSV files. Ours (main .venv), timed two ways:
 Evidently (its own venv, evidently_runner.py in a subprocess): pandas.read_csv of both files + DataDriftPreset.
 Import times are excluded on both sides (reported apart); one untimed warm-up run each; medians of --repeats runs.
 
-    nice -n 10 .venv/bin/python benchmarks/drift_validator/vs_evidently.py [--rows 100000] [--repeats 3]
+    PYTHONPATH=. nice .venv/bin/python benchmarks/drift_validator/vs_evidently.py [--rows 100000] [--repeats 3]
 """
 import argparse
 import json
