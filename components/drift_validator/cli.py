@@ -3,6 +3,7 @@ anomaly, 2 bad input. Runs the same computation as the DriftValidator component 
 import argparse
 import json
 import os
+import shutil
 
 EXIT_OK, EXIT_DRIFT = 0, 1
 CLI_QUANTILE_BUCKETS = 100  # finer TFDV quantiles than StatisticsGen's default 10: tighter KS bounds
@@ -63,9 +64,7 @@ def _statistics_and_samples(paths, output_dir, config):
                 samples[side] = add_sample(batches, side, config, scratch)
         samples = read_samples(samples)
     finally:
-        for name in os.listdir(scratch):
-            os.remove(os.path.join(scratch, name))
-        os.rmdir(scratch)
+        shutil.rmtree(scratch, ignore_errors=True)
     stats = {}
     for side, file in files.items():
         with open(file, "rb") as f:

@@ -2,9 +2,9 @@
 
 The classifier (scikit-learn HistGradientBoosting, which takes NaN and categorical codes) is trained on
 one half of a balanced sample and scored on the other half; it stops adding trees when 10 more do not
-improve its loss on a tenth of the training half (so without drift it stays small and cheap). On held-out rows, under no drift, the scores
-are independent of the side labels, so permuting the held-out labels gives an exact null distribution
-for the AUC. Feature importance is the mean AUC drop when a feature is permuted on the held-out half.
+improve its loss on a tenth of the training half (so without drift it stays small and cheap). On held-out
+rows, under no drift, the scores are independent of the side labels, so permuting the held-out labels
+gives an exact null distribution for the AUC. Feature importance is the mean AUC drop when a feature is permuted on the held-out half.
 """
 from typing import Dict, List
 

@@ -99,4 +99,3 @@ def decode_examples(table: pa.Table, column: str) -> pa.Table:
     records = table.column(column).to_pylist()
     decoded = pa.Table.from_batches([ExamplesToRecordBatchDecoder().DecodeBatch(records)]) if records else pa.table({})
     return decoded.append_column(column, pa.array([[r] for r in records], pa.list_(pa.binary())))
-
