@@ -22,6 +22,7 @@ setup(
         "tf-keras>=2.16,<2.17",
         "scipy>=1.10,<1.14",
         "scikit-learn>=1.3,<1.6",
+        "google-crc32c>=1.5,<2",
     ],
     entry_points={"console_scripts": ["dcai=pipelines.cli:main"]},
 )

@@ -13,6 +13,14 @@ from components.label_consistency.agreement import sort_key, unit_profile
 MAX_CACHED_PATTERNS = 10000
 
 
+def keep_smallest(item_ids: list, item_id: str, limit: int) -> None:
+    """Insert item_id into the sorted list item_ids, keeping its `limit` smallest ids: example items that do not
+    depend on the order in which items arrive."""
+    if len(item_ids) < limit or item_id < item_ids[-1]:
+        bisect.insort(item_ids, item_id)
+        del item_ids[limit:]
+
+
 def label_pair(x, y) -> tuple:
     """An unordered pair of labels in canonical order."""
     return (x, y) if sort_key(x) <= sort_key(y) else (y, x)
@@ -46,7 +54,7 @@ class AgreementAccumulator:
             self.class_items[value] += 1
         for pair in confusions:
             self.confusion_items[pair] += 1
-            self._keep_example(pair, str(item_id))
+            keep_smallest(self.confusion_examples[pair], str(item_id), self.max_examples)
         return self
 
     def _item_terms(self, labels: dict) -> tuple:
@@ -70,12 +78,6 @@ class AgreementAccumulator:
     def __setstate__(self, state: dict):
         self.__dict__.update(state, _terms={})
 
-    def _keep_example(self, pair, item_id):
-        examples = self.confusion_examples[pair]
-        if len(examples) < self.max_examples or item_id < examples[-1]:
-            bisect.insort(examples, item_id)
-            del examples[self.max_examples:]
-
     def merge(self, other: "AgreementAccumulator") -> "AgreementAccumulator":
         self.n_items += other.n_items
         self.n_single_label_items += other.n_single_label_items
@@ -86,7 +88,7 @@ class AgreementAccumulator:
         self.confusion_items.update(other.confusion_items)
         for pair, items in other.confusion_examples.items():
             for item_id in items:
-                self._keep_example(pair, item_id)
+                keep_smallest(self.confusion_examples[pair], item_id, self.max_examples)
         self.annotator_labels.update(other.annotator_labels)
         return self
 

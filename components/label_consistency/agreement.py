@@ -36,12 +36,16 @@ def coincidence_matrix(profiles: dict, values: list) -> np.ndarray:
     """o_vw from a {profile: number of units} table; `values` fixes the row/column order."""
     index = {v: i for i, v in enumerate(values)}
     o = np.zeros((len(values), len(values)))
-    for profile, units in profiles.items():
-        m = sum(c for _, c in profile)
-        if m < 2:
-            continue
-        o += units * _profile_coincidences(profile, index, m)
+    for profile, units in _pairable(profiles):
+        o += units * _profile_coincidences(profile, index, sum(c for _, c in profile))
     return o
+
+
+def _pairable(profiles: dict) -> list:
+    """(profile, units) of the profiles with two or more values, in canonical order: sums come out the same
+    whatever the order in which items arrived."""
+    return sorted(((p, u) for p, u in profiles.items() if sum(c for _, c in p) >= 2),
+                  key=lambda pu: [(sort_key(v), c) for v, c in pu[0]])
 
 
 def _profile_coincidences(profile, index, m) -> np.ndarray:
@@ -98,8 +102,7 @@ def alpha_from_coincidence(o: np.ndarray, values: list, level: str) -> float:
 def bootstrap_alpha_ci(profiles: dict, values: list, level: str, n_bootstrap: int = 1000,
                        confidence: float = 0.95, seed: int = 0) -> tuple:
     """Percentile CI of alpha from resampling units with replacement (multinomial over unit profiles)."""
-    pairable = sorted(((p, u) for p, u in profiles.items() if sum(c for _, c in p) >= 2),
-                      key=lambda pu: [(sort_key(v), c) for v, c in pu[0]])  # same draws whatever the item order
+    pairable = _pairable(profiles)
     if n_bootstrap <= 0 or not pairable:
         return float("nan"), float("nan")
     index = {v: i for i, v in enumerate(values)}

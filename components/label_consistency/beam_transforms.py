@@ -2,134 +2,27 @@
 consensus rows out. The component's executor and `dcai agreement` both run `ComputeLabelConsistency`.
 """
 import bisect
-import pickle
 from collections import Counter
-from itertools import repeat
 
 import apache_beam as beam
 from apache_beam.transforms.combiners import SingleInputTupleCombineFn
 
 from components.label_consistency.accumulator import AgreementAccumulator
 from components.label_consistency.agreement import sort_key
+from components.label_consistency.buckets import assemble_bucket, rows_by_bucket
 from components.label_consistency.config import LabelConsistencyConfig
 from components.label_consistency.consensus import consensus_row
 from components.label_consistency.dawid_skene import fit_dawid_skene, response_counts
 from components.label_consistency.boxes import BoxAccumulator, match_boxes, parse_box
-from components.label_consistency.items import BadInputError, InvalidLabel, assemble_item, normalize_label
 from components.label_consistency.report import build_report
 from components.label_consistency.transcripts import TranscriptAccumulator, normalise
 from components.hashing import stable_hash
-from components.label_consistency.values import column_values, scalar_values
 
-MISSING_ITEM = "\x00missing item id"
+class _BucketCombineFn(beam.CombineFn):
+    """A CombineFn whose inputs are Buckets with their consensus rows, taken item by item."""
 
-
-def item_parts_from_record_batch(batch, config: LabelConsistencyConfig, source: str = "annotations"):
-    """(bucket, pickled (feature names, [part])) per hash bucket of the batch's items: part = (item id,
-    [(annotator, label)], row key, feature values, inconsistent), the row key and features of the item's first
-    row in (annotator, label) order, inconsistent when the features differ between its rows. A missing column
-    is a BadInputError naming it.
-
-    Pickled, the parts cross the GroupByKey as one bytes value each: Beam's in-memory runner would otherwise
-    decode, hold (as many small objects) and re-encode every part."""
-    names = batch.schema.names
-    for column in (config.item_column, config.annotator_column, config.label_column):
-        if column not in names:
-            raise BadInputError(f"{source}: no column {column!r}; columns are {sorted(names)}")
-    columns = {n: batch.column(i) for i, n in enumerate(names)}
-    feature_names = tuple(n for n in names if n not in config.label_columns)
-    features = zip(*(scalar_values(columns[n]) for n in feature_names)) if feature_names else repeat(())
-    labels = [_label(raw, config) for raw in column_values(columns[config.label_column])]
-    parts = {}
-    for item, annotator, label, row_features in zip(scalar_values(columns[config.item_column]),
-                                                     scalar_values(columns[config.annotator_column]), labels,
-                                                     features):
-        key = MISSING_ITEM if item is None else str(item)
-        row_key = (str(annotator), str(label))
-        part = parts.get(key)
-        if part is None:
-            parts[key] = [key, [(annotator, label)], row_key, row_features, False]
-            continue
-        part[1].append((annotator, label))
-        part[4] = part[4] or row_features != part[3]
-        if row_key < part[2]:
-            part[2], part[3] = row_key, row_features
-    buckets = {}
-    for key, part in parts.items():
-        buckets.setdefault(stable_hash(key) % config.n_buckets, []).append(tuple(part))
-    for bucket, bucket_parts in buckets.items():
-        yield bucket, pickle.dumps((feature_names, bucket_parts), protocol=pickle.HIGHEST_PROTOCOL)
-
-
-def _label(value, config):
-    if config.kind == "text":
-        label = normalize_label(value, config.level, config.label_column)
-        return None if isinstance(label, str) and not label.strip() else label  # an empty transcript is missing
-    if config.kind != "bbox":
-        return normalize_label(value, config.level, config.label_column)
-    if value is None or value == [] or value == "":
-        return None
-    if isinstance(value, bytes) or (isinstance(value, list) and len(value) == 1):
-        value = normalize_label(value, "nominal", config.label_column)
-    try:
-        return parse_box(value, config.label_column)
-    except BadInputError:
-        return InvalidLabel("malformed_box")
-
-
-def assemble(item, parts, config: LabelConsistencyConfig) -> dict:
-    """One item's (feature names, part) pairs -> {item, labels, flags, dropped, features, n_rows}; rows without
-    annotator are dropped. The features come from the item's first row in (annotator, label) order."""
-    names, rows, features, inconsistent = _merge_parts(parts)
-    if item == MISSING_ITEM:
-        return {"item": None, "labels": {}, "flags": [], "dropped": {"missing_item_id": len(rows)}, "features": {},
-                "n_rows": len(rows)}
-    with_annotator = [row for row in rows if row[0] is not None]
-    labels, flags, dropped = assemble_item(with_annotator, config.label_domain, multiple=config.kind == "bbox")
-    more_flags = set()
-    if inconsistent:
-        more_flags.add("inconsistent_features")
-    if len(with_annotator) < len(rows):
-        dropped = {"missing_annotator": len(rows) - len(with_annotator), **dropped}
-        more_flags.add("missing_annotator")
-    if more_flags:
-        flags = sorted(set(flags) | more_flags)
-    return {"item": item, "labels": labels, "flags": flags, "dropped": dropped,
-            "features": dict(zip(names, features)), "n_rows": len(rows)}
-
-
-def _merge_parts(parts) -> tuple:
-    """(feature names, rows, first row's features, inconsistent) of one item's (feature names, part) pairs."""
-    if len(parts) == 1:
-        names, (_, rows, _, features, inconsistent) = parts[0]
-        return names, rows, features, inconsistent
-    names, first = min(parts, key=lambda named: named[1][2])
-    first_values = dict(zip(names, first[3]))
-    return (names, [row for _, part in parts for row in part[1]], first[3],
-            any(part[4] or _differ(dict(zip(part_names, part[3])), first_values) for part_names, part in parts))
-
-
-def _differ(values: dict, other: dict) -> bool:
-    """Whether two rows' features differ; a column absent from a row's record batch is a missing value there."""
-    return any(values.get(name) != other.get(name) for name in values.keys() | other.keys())
-
-
-def assemble_bucket(keyed, config: LabelConsistencyConfig) -> list:
-    """All pickled (feature names, [part]) groups of one hash bucket -> the bucket's assembled items, sorted by
-    item id."""
-    _, groups = keyed
-    by_item = {}
-    for names, parts in map(pickle.loads, groups):
-        for part in parts:
-            by_item.setdefault(part[0], []).append((names, part))
-    return [assemble(item, parts, config) for item, parts in sorted(by_item.items())]
-
-
-class _ListCombineFn(beam.CombineFn):
-    """A CombineFn whose inputs are lists of (item, consensus row) pairs (one list per hash bucket)."""
-
-    def add_input(self, acc, pairs):
-        for item, row in pairs:
+    def add_input(self, acc, bucket):
+        for item, row in zip(bucket.items, bucket.consensus):
             acc = self.add_item(acc, item, row)
         return acc
 
@@ -144,7 +37,7 @@ class _ListCombineFn(beam.CombineFn):
         return acc
 
 
-class AgreementCombineFn(_ListCombineFn):
+class AgreementCombineFn(_BucketCombineFn):
     """Labelled items -> AgreementAccumulator (classes), TranscriptAccumulator (text) or BoxAccumulator."""
 
     def __init__(self, config: LabelConsistencyConfig):
@@ -165,7 +58,7 @@ class AgreementCombineFn(_ListCombineFn):
         return acc.merge(other)
 
 
-class RowAccountingCombineFn(_ListCombineFn):
+class RowAccountingCombineFn(_BucketCombineFn):
     """Rows in, rows used, and rows dropped by reason."""
 
     def create_accumulator(self):
@@ -188,7 +81,7 @@ class RowAccountingCombineFn(_ListCombineFn):
                 "rows_dropped": dropped, "items": acc["items"]}
 
 
-class ConsensusSummaryCombineFn(_ListCombineFn):
+class ConsensusSummaryCombineFn(_BucketCombineFn):
     """Consensus rows -> flag counts, each annotator's (agreements, labels) with the consensus, and the rows
     with the smallest item ids (for the report)."""
 
@@ -209,8 +102,7 @@ class ConsensusSummaryCombineFn(_ListCombineFn):
             given[annotator] += 1
             agreed[annotator] += int(_agrees(label, row["label"], self._config))
         if len(acc["shown"]) <= self._config.max_report_consensus or row["item"] < acc["shown"][-1]["item"]:
-            shown = {k: v for k, v in row.items() if k != "features"}
-            bisect.insort(acc["shown"], shown, key=lambda r: r["item"])
+            bisect.insort(acc["shown"], row, key=lambda r: r["item"])
             del acc["shown"][self._config.max_report_consensus + 1:]
         return acc
 
@@ -236,13 +128,14 @@ def _fit_model(sample):
     return fit_dawid_skene(response_counts(labelled, annotators, classes), classes, annotators)
 
 
-def _consensus(item, model, config):
+def _with_consensus(bucket, model, config):
+    """The bucket with a consensus row for each item that has an id."""
     text_rules = config.text_normalisation if config.kind == "text" else None
     match_iou = config.match_iou if config.kind == "bbox" else None
-    row = consensus_row(item["item"], item["labels"], item["flags"], model, config.min_confidence, text_rules,
-                        match_iou)
-    row["features"] = item["features"]
-    return row
+    return bucket.with_consensus([
+        None if it["item"] is None else consensus_row(it["item"], it["labels"], it["flags"], model,
+                                                      config.min_confidence, text_rules, match_iou)
+        for it in bucket.items])
 
 
 def _agrees(label, consensus_label, config) -> bool:
@@ -256,8 +149,8 @@ def _agrees(label, consensus_label, config) -> bool:
 
 
 class ComputeLabelConsistency(beam.PTransform):
-    """Record batches of annotation rows -> {"report": one report dict, "consensus": lists of consensus rows
-    (one list per hash bucket; every item is in exactly one list)}."""
+    """Record batches of annotation rows -> {"report": one report dict, "consensus": Buckets with their consensus
+    rows (every item is in exactly one Bucket)}."""
 
     def __init__(self, config: LabelConsistencyConfig, previous_report: dict = None, source: str = "annotations",
                  consensus_location: str = "", examples_diagnostics=None):
@@ -272,28 +165,25 @@ class ComputeLabelConsistency(beam.PTransform):
     def expand(self, record_batches):
         config = self._config
         buckets = (record_batches
-                   | "ItemParts" >> beam.FlatMap(item_parts_from_record_batch, config, self._source)
+                   | "RowsByBucket" >> beam.FlatMap(rows_by_bucket, config, self._source)
                    | "GroupByBucket" >> beam.GroupByKey()
                    | "Assemble" >> beam.Map(assemble_bucket, config))
         model_side = None
         if config.consensus == "dawid_skene":
             model = (buckets
                      | "LabelledItems" >> beam.FlatMap(
-                         lambda items: [it for it in items if it["item"] is not None and it["labels"]])
+                         lambda bucket: [it for it in bucket.items if it["item"] is not None and it["labels"]])
                      | "BoundedSample" >> beam.combiners.Top.Of(config.max_dawid_skene_items,
                                                                 key=lambda it: stable_hash(it["item"]))
                      | "FitDawidSkene" >> beam.Map(_fit_model))
             model_side = beam.pvalue.AsSingleton(model)
-        consensus = buckets | "Consensus" >> beam.Map(
-            lambda items, m: [(it, _consensus(it, m, config) if it["item"] is not None else None) for it in items],
-            model_side)
+        consensus = buckets | "Consensus" >> beam.Map(_with_consensus, model_side, config)
         summaries = consensus | "Summarize" >> beam.CombineGlobally(SingleInputTupleCombineFn(
             AgreementCombineFn(config), RowAccountingCombineFn(), ConsensusSummaryCombineFn(config)))
-        rows = consensus | "ConsensusRows" >> beam.Map(lambda pairs: [row for _, row in pairs if row is not None])
         report = summaries | "Report" >> beam.Map(
             _report, config, model_side, self._previous, self._consensus_location,
             beam.pvalue.AsSingleton(self._diagnostics) if self._diagnostics is not None else None)
-        return {"report": report, "consensus": rows}
+        return {"report": report, "consensus": consensus}
 
 
 def _report(summaries, config, model, previous, consensus_location, diagnostics):

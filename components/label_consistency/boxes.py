@@ -14,8 +14,9 @@ from itertools import combinations
 import numpy as np
 from scipy.optimize import linear_sum_assignment
 
-from components.label_consistency.items import BadInputError
 from components.hashing import stable_hash
+from components.label_consistency.accumulator import keep_smallest
+from components.label_consistency.items import BadInputError
 
 
 def parse_box(value, column: str = "label") -> tuple:
@@ -84,7 +85,7 @@ class BoxAccumulator:
         self.annotator_labels = Counter()
         self.pairs = defaultdict(Counter)   # (a, b) -> items, matches, iou_sum, missed, extra, class_swaps
         self.groups = Counter()             # (grouper, splitter) -> group boxes
-        self.examples = defaultdict(list)   # (a, b) -> items with a missed/extra box or a class swap
+        self.examples = defaultdict(list)   # (a, b) -> smallest ids of items with a missed/extra box or a swap
         self.observed = 0.0                 # sum over items and pairs of distances
         self.observed_pairs = 0.0           # number of compared box pairs (matched or box-vs-nothing)
         self.sample = []                    # [(hash, item, box)] smallest hashes: a deterministic sample
@@ -115,8 +116,8 @@ class BoxAccumulator:
         self.observed_pairs += len(m["matches"]) + len(m["missed"]) + len(m["extra"])
         self.groups[(a, b)] += group_boxes(boxes_a, boxes_b, m["missed"], m["extra"])
         self.groups[(b, a)] += group_boxes(boxes_b, boxes_a, m["extra"], m["missed"])
-        if (m["missed"] or m["extra"] or m["class_swaps"]) and len(self.examples[(a, b)]) < self.max_examples:
-            self.examples[(a, b)].append(item_id)
+        if m["missed"] or m["extra"] or m["class_swaps"]:
+            keep_smallest(self.examples[(a, b)], item_id, self.max_examples)
 
     def _sample(self, entry):
         self.sample.append(entry)
@@ -131,7 +132,8 @@ class BoxAccumulator:
             self.pairs[pair].update(stats)
         self.groups.update(other.groups)
         for pair, items in other.examples.items():
-            self.examples[pair] = (self.examples[pair] + items)[:self.max_examples]
+            for item_id in items:
+                keep_smallest(self.examples[pair], item_id, self.max_examples)
         self.observed += other.observed
         self.observed_pairs += other.observed_pairs
         self.sample = sorted(self.sample + other.sample)[:self.sample_size]

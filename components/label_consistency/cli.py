@@ -160,7 +160,7 @@ def _run_pipeline(path, config, previous, output_dir, examples=None) -> str:
         _ = result["report"] | "WriteReport" >> beam.Map(lambda r: report_io.write(output_dir, r))
         header = consensus_header(config, feature_columns)
         _ = (result["consensus"]
-             | "CsvLines" >> beam.FlatMap(lambda rows: [consensus_csv_line(r, config, feature_columns) for r in rows])
+             | "CsvLines" >> beam.FlatMap(consensus_csv_lines, config, feature_columns)
              | "WriteConsensus" >> beam.io.WriteToText(os.path.join(output_dir, CONSENSUS_FILE), num_shards=1,
                                                        shard_name_template="", header=header))
     return report_io.read_report(output_dir)["status"]
@@ -171,10 +171,12 @@ def consensus_header(config, feature_columns) -> str:
                       "consensus_flags"] + [c for c in feature_columns if c != config.item_column])
 
 
-def consensus_csv_line(row, config, feature_columns) -> str:
-    features = [row["features"].get(c) for c in feature_columns if c != config.item_column]
-    return _csv_line([row["item"], row["label"], row["confidence"], row["n_labels"], ";".join(row["flags"])]
-                     + features)
+def consensus_csv_lines(bucket, config, feature_columns):
+    """The CSV lines of a Bucket's items that have an id: consensus columns, then the features."""
+    columns = [bucket.features.get(c) for c in feature_columns if c != config.item_column]
+    return [_csv_line([row["item"], row["label"], row["confidence"], row["n_labels"], ";".join(row["flags"])]
+                      + [None if values is None else values[k] for values in columns])
+            for k, row in enumerate(bucket.consensus) if row is not None]
 
 
 def _csv_line(values) -> str:

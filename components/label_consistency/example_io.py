@@ -10,31 +10,39 @@ CONSENSUS_COLUMNS = ("consensus_confidence", "consensus_n_labels", "consensus_fl
 _VALUE_TYPES = {"int": pa.int64(), "float": pa.float32(), "bytes": pa.large_binary()}
 
 
-def consensus_features(row: dict, config) -> dict:
-    """The item's features, its consensus label under the label column, and the consensus columns."""
-    features = dict(row["features"])
-    features[config.item_column] = row["item"]
-    features[config.label_column] = row["label"]
-    features["consensus_confidence"] = row["confidence"]
-    features["consensus_n_labels"] = row["n_labels"]
-    features["consensus_flags"] = ";".join(row["flags"])
-    return features
+def consensus_columns(bucket, positions: list, config) -> dict:
+    """The consensus examples of a Bucket's items at `positions` as columns: the items' features, the consensus
+    label under the label column, and the consensus columns."""
+    rows = [bucket.consensus[k] for k in positions]
+    columns = {name: [values[k] for k in positions] for name, values in bucket.features.items()}
+    columns[config.item_column] = [row["item"] for row in rows]
+    columns[config.label_column] = [row["label"] for row in rows]
+    columns["consensus_confidence"] = [row["confidence"] for row in rows]
+    columns["consensus_n_labels"] = [row["n_labels"] for row in rows]
+    columns["consensus_flags"] = [";".join(row["flags"]) for row in rows]
+    return columns
 
 
 def to_tf_examples(rows: list) -> list:
-    """Serialized tf.Examples of feature dicts: int/bool -> int64_list, float -> float_list, text -> bytes_list,
-    None -> feature absent. Rows whose features have the same kinds are encoded together by tfx_bsl."""
-    columns = {name: [row.get(name) for row in rows] for name in dict.fromkeys(chain.from_iterable(rows))}
+    """Serialized tf.Examples of feature dicts (see encode_columns); a feature a row lacks is absent."""
+    names = dict.fromkeys(chain.from_iterable(rows))
+    return encode_columns({name: [row.get(name) for row in rows] for name in names}, len(rows))
+
+
+def encode_columns(columns: dict, n_rows: int) -> list:
+    """Serialized tf.Examples of columns of Python values: int/bool -> int64_list, float -> float_list,
+    text -> bytes_list, None -> feature absent. Rows whose values have the same kinds are encoded together by
+    tfx_bsl."""
     uniform = {}
     for name, values in columns.items():
         kinds = {_kind(t) for t in set(map(type, values))}
         if len(kinds) == 1:
             uniform[name] = kinds.pop()
     varying = [name for name in columns if name not in uniform]
-    examples = [b""] * len(rows)
-    for signature, indices in _row_groups(columns, varying, len(rows)).items():
+    examples = [b""] * n_rows
+    for signature, indices in _row_groups(columns, varying, n_rows).items():
         kinds = {**uniform, **dict(zip(varying, signature))}
-        group = columns if len(indices) == len(rows) else {n: [columns[n][i] for i in indices] for n in kinds}
+        group = columns if len(indices) == n_rows else {n: [columns[n][i] for i in indices] for n in kinds}
         arrays = {n: _list_array(group[n], k) for n, k in kinds.items() if k != "absent"}
         if arrays:
             for i, example in zip(indices, RecordBatchToExamplesEncoder().encode(pa.RecordBatch.from_pydict(arrays))):

@@ -1,13 +1,12 @@
 """LabelConsistencyGen's Beam executor: artifacts in, artifacts out; the statistics live in plain modules."""
-import io
 import json
 import os
 
 import apache_beam as beam
-from apache_beam.io import tfrecordio
 from tfx.components.util import examples_utils, tfxio_utils
 from tfx.proto import example_gen_pb2
 from tfx.dsl.components.base import base_beam_executor
+from tfx.dsl.io import fileio
 from tfx.types import artifact_utils
 from tfx.utils import io_utils
 
@@ -17,6 +16,7 @@ from components.label_consistency.beam_examples import DiagnoseExamples, example
 from components.label_consistency.beam_transforms import ComputeLabelConsistency
 from components.label_consistency.config import LabelConsistencyConfig
 from components.label_consistency.summary import Thresholds
+from components.label_consistency.tfrecord_files import write_gzipped_tfrecords
 
 _TELEMETRY = ["tfx-dcai", "LabelConsistencyGen"]
 READ_BATCH_ROWS = 4096  # fixed record-batch size: the same batches on every run (Beam's default adapts)
@@ -56,6 +56,7 @@ class Executor(base_beam_executor.BaseBeamExecutor):
         consensus_artifact = artifact_utils.get_single_instance(output_dict["consensus_examples"])
         splits = json.loads(exec_properties["consensus_splits"])
         consensus_artifact.split_names = artifact_utils.encode_split_names(sorted(splits))
+        split_uris = {split: artifact_utils.get_split_uri([consensus_artifact], split) for split in splits}
         consensus_artifact.set_string_custom_property("file_format", "tfrecords_gzip")
         examples_utils.set_payload_format(consensus_artifact, example_gen_pb2.PayloadFormat.FORMAT_TF_EXAMPLE)
         previous = previous_report(input_dict, config.instructions_version)
@@ -74,7 +75,8 @@ class Executor(base_beam_executor.BaseBeamExecutor):
                           consensus_location="the consensus_examples artifact", examples_diagnostics=diagnostics))
             report_uri = report_artifact.uri
             _ = result["report"] | "WriteReport" >> beam.Map(lambda r: report_io.write(report_uri, r))
-            _write_consensus(result["consensus"], consensus_artifact, config, splits)
+            _ = result["consensus"] | "WriteConsensus" >> beam.Map(_write_bucket, config, splits, split_uris)
+        _give_empty_splits_a_file(split_uris)
         report = report_io.read_report(report_artifact.uri)
         blessed = report["status"] == "CONSISTENT"
         set_blessed(artifact_utils.get_single_instance(output_dict["blessing"]), BLESSED if blessed else NOT_BLESSED)
@@ -100,33 +102,22 @@ def _read_all_splits(p, artifact, name):
         for split in splits] | f"Flatten{name}" >> beam.Flatten()
 
 
-def _write_consensus(row_lists, artifact, config, splits):
-    """Items with a consensus label, as gzipped tf.Examples split by item hash; the rest are in the report."""
-    names = sorted(splits)
-    batches = row_lists | "ToExamples" >> beam.FlatMap(_tagged_examples, config, splits).with_outputs(*names)
-    for split in names:
-        _ = batches[split] | f"Write[{split}]" >> beam.io.Write(_BatchedTFRecordSink(
-            os.path.join(artifact_utils.get_split_uri([artifact], split), "consensus"), coder=beam.coders.BytesCoder(),
-            file_name_suffix=".gz", num_shards=0, shard_name_template=None,
-            compression_type=beam.io.filesystem.CompressionTypes.GZIP))
-
-
-def _tagged_examples(rows, config, splits):
-    """The labelled consensus rows of one bucket as lists of serialized tf.Examples, tagged with their split."""
-    labelled = [row for row in rows if row["label"] is not None]
-    examples = example_io.to_tf_examples([example_io.consensus_features(row, config) for row in labelled])
+def _write_bucket(bucket, config, splits, split_uris):
+    """The labelled consensus examples of one Bucket as gzipped tf.Examples, each in its item's split (by item
+    hash); the other items are in the report. One file per (split, bucket), named after the bucket: a retried
+    bucket rewrites the same file."""
+    positions = [k for k, row in enumerate(bucket.consensus) if row is not None and row["label"] is not None]
+    examples = example_io.encode_columns(example_io.consensus_columns(bucket, positions, config), len(positions))
     by_split = {}
-    for row, example in zip(labelled, examples):
-        by_split.setdefault(example_io.split_for(row["item"], splits), []).append(example)
-    for split, split_examples in by_split.items():
-        yield beam.pvalue.TaggedOutput(split, split_examples)
+    for k, example in zip(positions, examples):
+        by_split.setdefault(example_io.split_for(bucket.consensus[k]["item"], splits), []).append(example)
+    for split, records in by_split.items():
+        name = f"consensus-{bucket.index:05d}-of-{config.n_buckets:05d}.gz"
+        write_gzipped_tfrecords(os.path.join(split_uris[split], name), records)
 
 
-class _BatchedTFRecordSink(tfrecordio._TFRecordSink):
-    """Beam's TFRecord sink for elements that are lists of records: one buffered write per list."""
-
-    def write_record(self, file_handle, records):
-        buffer = io.BytesIO()
-        for record in records:
-            self.write_encoded_record(buffer, record)
-        file_handle.write(buffer.getvalue())
+def _give_empty_splits_a_file(split_uris: dict):
+    """An empty TFRecord file in each split that got no item, so that readers of the split find one."""
+    for uri in split_uris.values():
+        if not fileio.glob(os.path.join(uri, "*")):
+            write_gzipped_tfrecords(os.path.join(uri, "consensus-empty.gz"), [])

@@ -24,6 +24,9 @@ class InvalidLabel:
     def __init__(self, reason: str):
         self.reason = reason
 
+    def __repr__(self) -> str:
+        return f"InvalidLabel({self.reason!r})"
+
 
 def normalize_label(value, level: str, column: str):
     """A label as a plain Python value (None when missing); text must be UTF-8."""

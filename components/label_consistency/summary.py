@@ -97,7 +97,8 @@ def _class_finding(row, acc) -> str:
     stats = f"agreement {row['agreement']:.2f}, kappa {row['kappa']:.2f}"
     if not partners:
         return f"revise the instructions for class {label}: {stats}"
-    (x, y), count = max(partners, key=lambda p: p[1])
+    canonical = sorted(partners, key=lambda p: [agreement.sort_key(v) for v in p[0]])
+    (x, y), count = max(canonical, key=lambda p: p[1])  # ties go to the first pair in canonical order
     other = y if x == label else x
     share = count / acc.class_items[label]
     return (f"revise the instructions for class {label}: labelers split {label}/{other} on "

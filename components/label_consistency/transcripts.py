@@ -12,6 +12,7 @@ from collections import Counter, defaultdict
 from itertools import combinations
 
 from components.hashing import stable_hash
+from components.label_consistency.accumulator import keep_smallest
 
 FILLERS = ("um", "uh", "er", "erm", "ah", "hmm", "mm")
 _FILLER_RE = re.compile(r"\b(?:" + "|".join(FILLERS) + r")\b[,.]?", re.IGNORECASE)
@@ -66,7 +67,7 @@ class TranscriptAccumulator:
         self.annotator_labels = Counter()
         self.pairs = defaultdict(Counter)      # (a, b) -> items, word_edits, words, char_edits, chars, disagreements
         self.explained = Counter()             # (rule, writer, dropper) -> disagreements explained
-        self.examples = defaultdict(list)      # (a, b) -> item ids of disagreements
+        self.examples = defaultdict(list)      # (a, b) -> smallest ids of items with a disagreement
         self.value_counts = Counter()          # normalised transcript key -> pairable values (for alpha)
         self.off_diagonal = 0.0                # sum over items of disagreeing coincidences
 
@@ -95,8 +96,7 @@ class TranscriptAccumulator:
         if ta == tb:
             return
         stats["disagreements"] += 1
-        if len(self.examples[(a, b)]) < self.max_examples:
-            self.examples[(a, b)].append(str(item_id))
+        keep_smallest(self.examples[(a, b)], str(item_id), self.max_examples)
         for rule in self.candidates:
             na, nb = RULES[rule](ta), RULES[rule](tb)
             if na == nb:
@@ -111,7 +111,8 @@ class TranscriptAccumulator:
             self.pairs[pair].update(stats)
         self.explained.update(other.explained)
         for pair, items in other.examples.items():
-            self.examples[pair] = (self.examples[pair] + items)[:self.max_examples]
+            for item_id in items:
+                keep_smallest(self.examples[pair], item_id, self.max_examples)
         self.value_counts.update(other.value_counts)
         self.off_diagonal += other.off_diagonal
         return self

@@ -47,3 +47,18 @@ def test_batch_encoding_equals_per_row_encoding_on_mixed_rows():
 def test_rows_without_features_and_no_rows():
     assert to_tf_examples([{"a": None}, {"a": 1}]) == [b"", _reference_example({"a": 1}).SerializeToString()]
     assert to_tf_examples([]) == []
+
+
+def test_framed_records_equal_beams_tfrecord_encoding():
+    import io
+
+    from apache_beam.io.tfrecordio import _TFRecordUtil
+
+    from components.label_consistency.tfrecord_files import frame_records
+
+    records = [b"", b"x", bytes(range(256)) * 40, "naïve ☕".encode("utf-8")]
+    expected = io.BytesIO()
+    for record in records:
+        _TFRecordUtil.write_record(expected, record)
+    assert frame_records(records) == expected.getvalue()
+    assert frame_records([]) == b""

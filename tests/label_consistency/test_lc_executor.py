@@ -169,6 +169,22 @@ def test_missing_column_is_named(tmp_path):
         _run(tmp_path, "bad", _examples_artifact(str(tmp_path / "b"), rows), "v1")
 
 
+def test_each_split_is_readable_and_holds_its_items_when_one_gets_none(tmp_path):
+    rows = [{"item_id": "only", "annotator_id": a, "label": "low", "fare": 1.5} for a in "AB"]
+    run = _run(tmp_path, "one", _examples_artifact(str(tmp_path / "one"), rows), "v1")
+    artifact = run["consensus_examples"][0]
+    per_split = {}
+    for split in ("eval", "train"):
+        files = tf.io.gfile.glob(os.path.join(artifact_utils.get_split_uri([artifact], split), "*"))
+        assert files, split  # readers of the split (TFXIO, ExampleGen-style globs) need a file, empty or not
+        per_split[split] = [tf.train.Example.FromString(r.numpy())
+                            for r in tf.data.TFRecordDataset(files, compression_type="GZIP")]
+    assert sorted(len(examples) for examples in per_split.values()) == [0, 1]
+    (example,) = per_split["eval"] + per_split["train"]
+    assert example.features.feature["label"].bytes_list.value == [b"low"]
+    assert example.features.feature["fare"].float_list.value == [1.5]
+
+
 def test_component_declares_outputs_and_rejects_bad_parameters():
     from tfx.types import channel_utils
     annotations = channel_utils.as_channel([standard_artifacts.Examples()])
