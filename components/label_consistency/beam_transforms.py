@@ -16,11 +16,13 @@ from components.label_consistency.dawid_skene import fit_dawid_skene, response_c
 from components.label_consistency.boxes import BoxAccumulator, match_boxes, parse_box
 from components.label_consistency.report import build_report
 from components.label_consistency.transcripts import TranscriptAccumulator, normalise
+from components.gc_pause import collector_paused
 from components.hashing import stable_hash
 
 class _BucketCombineFn(beam.CombineFn):
     """A CombineFn whose inputs are Buckets with their consensus rows, taken item by item."""
 
+    @collector_paused()
     def add_input(self, acc, bucket):
         for item, row in zip(bucket.items, bucket.consensus):
             acc = self.add_item(acc, item, row)
@@ -128,6 +130,7 @@ def _fit_model(sample):
     return fit_dawid_skene(response_counts(labelled, annotators, classes), classes, annotators)
 
 
+@collector_paused()
 def _with_consensus(bucket, model, config):
     """The bucket with a consensus row for each item that has an id."""
     text_rules = config.text_normalisation if config.kind == "text" else None

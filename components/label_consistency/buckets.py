@@ -9,6 +9,7 @@ import io
 import numpy as np
 import pyarrow as pa
 
+from components.gc_pause import collector_paused
 from components.hashing import stable_hash
 from components.label_consistency.boxes import parse_box
 from components.label_consistency.items import BadInputError, InvalidLabel, assemble_item, normalize_label
@@ -43,11 +44,13 @@ def rows_by_bucket(batch: pa.RecordBatch, config, source: str = "annotations"):
     buckets = np.fromiter(map(bucket_of.__getitem__, keys), np.int64, len(keys))
     order = np.argsort(buckets, kind="stable")
     ordered = buckets[order]
+    by_bucket = batch.take(pa.array(order))
     starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]]) if len(order) else []
     for start, end in zip(starts, [*starts[1:], len(order)]):
-        yield int(ordered[start]), _serialize(batch.take(pa.array(order[start:end])))
+        yield int(ordered[start]), _serialize(by_bucket.slice(start, end - start))
 
 
+@collector_paused()
 def assemble_bucket(keyed, config) -> Bucket:
     """All serialized row batches of one hash bucket -> its Bucket. Rows keep their input order within an item."""
     index, payloads = keyed

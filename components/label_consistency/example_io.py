@@ -1,6 +1,7 @@
 """Consensus rows as serialized tf.Examples, encoded in batches by tfx_bsl's C++ encoder (no TensorFlow)."""
 from itertools import chain
 
+import numpy as np
 import pyarrow as pa
 from tfx_bsl.coders.example_coder import RecordBatchToExamplesEncoder
 
@@ -77,7 +78,7 @@ def _list_array(values: list, kind: str) -> pa.LargeListArray:
     elif kind == "bytes" and not types <= {str, bytes}:
         values = [v if isinstance(v, bytes) else str(v).encode("utf-8") for v in values]
     flat = pa.array(values, _VALUE_TYPES[kind])
-    return pa.LargeListArray.from_arrays(pa.array(range(len(values) + 1), pa.int64()), flat)
+    return pa.LargeListArray.from_arrays(pa.array(np.arange(len(values) + 1, dtype=np.int64)), flat)
 
 
 def split_for(item_id: str, splits: dict) -> str:

@@ -11,6 +11,7 @@ from tfx.types import artifact_utils
 from tfx.utils import io_utils
 
 from components.artifacts import BLESSED, NOT_BLESSED, set_blessed
+from components.gc_pause import collector_paused
 from components.label_consistency import example_io, report as report_io
 from components.label_consistency.beam_examples import DiagnoseExamples, examples_config
 from components.label_consistency.beam_transforms import ComputeLabelConsistency
@@ -102,6 +103,7 @@ def _read_all_splits(p, artifact, name):
         for split in splits] | f"Flatten{name}" >> beam.Flatten()
 
 
+@collector_paused()
 def _write_bucket(bucket, config, splits, split_uris):
     """The labelled consensus examples of one Bucket as gzipped tf.Examples, each in its item's split (by item
     hash); the other items are in the report. One file per (split, bucket), named after the bucket: a retried
