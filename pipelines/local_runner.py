@@ -38,6 +38,7 @@ def run_local(output_dir: str, beam_pipeline_args: Optional[Sequence[str]] = Non
     """Prepare the taxi data (if needed) and run the whole pipeline; returns the paths of the run."""
     from tfx import v1 as tfx
 
+    from pipelines.scratch import scoped_tempdir
     from pipelines.taxi_data import prepare_taxi_data
     from pipelines.taxi_pipeline import create_pipeline
 
@@ -49,6 +50,7 @@ def run_local(output_dir: str, beam_pipeline_args: Optional[Sequence[str]] = Non
         metadata_connection_config=tfx.orchestration.metadata.sqlite_metadata_connection_config(paths.metadata_path),
         beam_pipeline_args=list(beam_pipeline_args or DEFAULT_BEAM_ARGS), enable_cache=enable_cache,
         branches=branches, train_steps=train_steps, eval_steps=eval_steps)
-    tfx.orchestration.LocalDagRunner().run(pipeline)
+    with scoped_tempdir():
+        tfx.orchestration.LocalDagRunner().run(pipeline)
     return paths
 

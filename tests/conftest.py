@@ -13,6 +13,15 @@ def pytest_configure(config):
     config.addinivalue_line("markers", "slow: runs a whole TFX pipeline or trains a model (more than a minute)")
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _scoped_tempdir():
+    """Temporary files of the session (TFX's per-executor package copies among them) removed at its end."""
+    from pipelines.scratch import scoped_tempdir
+
+    with scoped_tempdir(prefix="dcai-tests-") as scratch:
+        yield scratch
+
+
 @pytest.fixture(scope="session")
 def small_taxi_data(tmp_path_factory):
     """The prepared train/serving/feedback sources on a deterministic 15% sample of the trips."""

@@ -20,6 +20,8 @@ import time
 import numpy as np
 import pyarrow as pa
 
+from pipelines.scratch import scoped_tempdir
+
 BEAM_ARGS = ["--direct_running_mode=in_memory", "--direct_num_workers=1"]
 
 
@@ -158,4 +160,5 @@ def main():
 
 
 if __name__ == "__main__":
-    main()
+    with scoped_tempdir():  # TFX's executors leave a copy of the tfx package in TMPDIR on every run
+        main()

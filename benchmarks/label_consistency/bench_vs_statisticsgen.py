@@ -20,6 +20,7 @@ from tfx.types import artifact_utils, standard_artifacts
 from components.artifacts import LabelConsistencyBlessing, LabelConsistencyReport
 from components.label_consistency.example_io import to_tf_examples
 from components.label_consistency.executor import Executor as LabelConsistencyExecutor
+from pipelines.scratch import scoped_tempdir
 
 BEAM_ARGS = ["--direct_running_mode=in_memory", "--direct_num_workers=1"]
 
@@ -94,4 +95,5 @@ def main():
 
 
 if __name__ == "__main__":
-    main()
+    with scoped_tempdir():  # TFX's executors leave a copy of the tfx package in TMPDIR on every run
+        main()
