@@ -208,3 +208,17 @@ def test_the_report_does_not_depend_on_the_order_of_rows_or_batches(kind):
     shuffled, shuffled_consensus = _run(rows, config, batch_size=31)
     assert _rounded(shuffled) == _rounded(report)  # example items, findings' tie-breaks and sums alike
     assert shuffled_consensus == consensus
+
+
+def test_a_feature_whose_type_differs_between_record_batches_is_compared_as_values():
+    config = LabelConsistencyConfig(n_bootstrap=0)
+    numbers = pa.RecordBatch.from_pydict({"item_id": ["i1", "i2"], "annotator_id": ["A", "A"], "label": ["x", "y"],
+                                          "fare": [1, 2]})
+    floats = pa.RecordBatch.from_pydict({"item_id": ["i1", "i2"], "annotator_id": ["B", "B"], "label": ["x", "y"],
+                                         "fare": [1.5, 2.0]})
+    _OUT.clear()
+    with beam.Pipeline(options=PipelineOptions(["--direct_running_mode=in_memory"])) as p:
+        result = p | beam.Create([numbers, floats]) | ComputeLabelConsistency(config)
+        _ = result["consensus"] | beam.combiners.ToList() | beam.Map(lambda r: _OUT.setdefault("consensus", r))
+    flags = {row["item"]: row["flags"] for bucket in _OUT["consensus"] for row in bucket.consensus if row}
+    assert flags == {"i1": ["inconsistent_features"], "i2": []}  # int64 and double columns: 1 != 1.5, 2 == 2.0
