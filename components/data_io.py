@@ -49,6 +49,13 @@ def list_files(path: str) -> Tuple[str, List[str]]:
     return ("csv" if csvs else "tfrecord"), files
 
 
+def total_bytes(patterns: List[str]) -> int:
+    """The summed size of the files matching the patterns (local paths or any Beam file system)."""
+    from apache_beam.io.filesystems import FileSystems
+
+    return sum(m.size_in_bytes for result in FileSystems.match(list(patterns)) for m in result.metadata_list)
+
+
 def _open_text(path: str):
     from apache_beam.io.filesystems import FileSystems
 

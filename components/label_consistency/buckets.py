@@ -16,6 +16,14 @@ from components.label_consistency.items import BadInputError, InvalidLabel, asse
 from components.label_consistency.values import column_values, scalar_values
 
 MISSING_ITEM = "\x00missing item id"
+BYTES_PER_BUCKET = 1 << 20
+MAX_BUCKETS = 64
+
+
+def bucket_count(input_bytes: int) -> int:
+    """Hash buckets for annotation files of this total size: one per MiB (a bucket's rows are held in memory
+    together), at most MAX_BUCKETS. A sample of a few thousand rows is one bucket: one consensus file per split."""
+    return max(1, min(MAX_BUCKETS, -(-input_bytes // BYTES_PER_BUCKET)))
 
 
 @dataclasses.dataclass(frozen=True)

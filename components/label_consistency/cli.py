@@ -3,6 +3,7 @@
 Writes label_consistency_report.json/.html and consensus.csv to --output-dir; exits 0 (consistent),
 1 (inconsistent) or 2 (bad input). No TensorFlow on the CSV path; Beam and pyarrow are imported in `run`.
 """
+import dataclasses
 import json
 import os
 import sys
@@ -143,8 +144,10 @@ def _run_pipeline(path, config, previous, output_dir, examples=None) -> str:
     from components import data_io
     from components.label_consistency import report as report_io
     from components.label_consistency.beam_transforms import ComputeLabelConsistency
+    from components.label_consistency.buckets import bucket_count
 
     feature_columns = [c for c in data_io.column_names(path) if c not in config.label_columns]
+    config = dataclasses.replace(config, n_buckets=bucket_count(data_io.total_bytes(data_io.list_files(path)[1])))
     os.makedirs(output_dir, exist_ok=True)
     options = PipelineOptions(["--direct_running_mode=in_memory", "--direct_num_workers=1"])
     with beam.Pipeline(options=options) as p:

@@ -28,7 +28,7 @@ class LabelConsistencyConfig:
     min_confidence: float = 0.0
     max_dawid_skene_items: int = 100_000
     max_report_consensus: int = 1000
-    n_buckets: int = 64          # items are processed in this many hash buckets (Beam elements), not one by one
+    n_buckets: int = 64  # hash buckets (Beam elements) of items; the executor and CLI size it: buckets.bucket_count
     text_normalisation: tuple = ("whitespace",)
     match_iou: float = 0.5
 

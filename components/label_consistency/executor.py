@@ -1,4 +1,5 @@
 """LabelConsistencyGen's Beam executor: artifacts in, artifacts out; the statistics live in plain modules."""
+import dataclasses
 import json
 import os
 
@@ -10,11 +11,13 @@ from tfx.dsl.io import fileio
 from tfx.types import artifact_utils
 from tfx.utils import io_utils
 
+from components import data_io
 from components.artifacts import BLESSED, NOT_BLESSED, set_blessed
 from components.gc_pause import collector_paused
 from components.label_consistency import example_io, report as report_io
 from components.label_consistency.beam_examples import DiagnoseExamples, examples_config
 from components.label_consistency.beam_transforms import ComputeLabelConsistency
+from components.label_consistency.buckets import bucket_count
 from components.label_consistency.config import LabelConsistencyConfig
 from components.label_consistency.summary import Thresholds
 from components.label_consistency.tfrecord_files import write_gzipped_tfrecords
@@ -51,8 +54,10 @@ def previous_report(input_dict: dict, instructions_version: str):
 class Executor(base_beam_executor.BaseBeamExecutor):
 
     def Do(self, input_dict, output_dict, exec_properties):
-        config = config_from(exec_properties)
         annotations = artifact_utils.get_single_instance(input_dict["annotations"])
+        files = [os.path.join(artifact_utils.get_split_uri([annotations], split), "*")
+                 for split in artifact_utils.decode_split_names(annotations.split_names)]
+        config = dataclasses.replace(config_from(exec_properties), n_buckets=bucket_count(data_io.total_bytes(files)))
         report_artifact = artifact_utils.get_single_instance(output_dict["report"])
         consensus_artifact = artifact_utils.get_single_instance(output_dict["consensus_examples"])
         splits = json.loads(exec_properties["consensus_splits"])

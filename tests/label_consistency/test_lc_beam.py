@@ -1,4 +1,6 @@
 """ComputeLabelConsistency on in-memory record batches (Beam + pyarrow, no TensorFlow)."""
+import dataclasses
+
 import apache_beam as beam
 import pyarrow as pa
 import pytest
@@ -194,7 +196,7 @@ def _rounded(value):
 
 
 @pytest.mark.parametrize("kind", ["class", "text", "bbox"])
-def test_the_report_does_not_depend_on_the_order_of_rows_or_batches(kind):
+def test_the_report_does_not_depend_on_the_order_of_rows_batches_or_buckets(kind):
     import random
 
     rng = random.Random(7)
@@ -205,7 +207,7 @@ def test_the_report_does_not_depend_on_the_order_of_rows_or_batches(kind):
     config = LabelConsistencyConfig(kind=kind, n_bootstrap=50)
     report, consensus = _run(rows, config, batch_size=7)
     rng.shuffle(rows)
-    shuffled, shuffled_consensus = _run(rows, config, batch_size=31)
+    shuffled, shuffled_consensus = _run(rows, dataclasses.replace(config, n_buckets=1), batch_size=31)
     assert _rounded(shuffled) == _rounded(report)  # example items, findings' tie-breaks and sums alike
     assert shuffled_consensus == consensus
 
@@ -222,3 +224,9 @@ def test_a_feature_whose_type_differs_between_record_batches_is_compared_as_valu
         _ = result["consensus"] | beam.combiners.ToList() | beam.Map(lambda r: _OUT.setdefault("consensus", r))
     flags = {row["item"]: row["flags"] for bucket in _OUT["consensus"] for row in bucket.consensus if row}
     assert flags == {"i1": ["inconsistent_features"], "i2": []}  # int64 and double columns: 1 != 1.5, 2 == 2.0
+
+
+def test_one_hash_bucket_per_mebibyte_of_annotation_files_at_most_64():
+    from components.label_consistency.buckets import bucket_count
+
+    assert [bucket_count(n) for n in (0, 50_000, 1 << 20, (1 << 20) + 1, 10 ** 12)] == [1, 1, 1, 2, 64]

@@ -180,6 +180,9 @@ def test_each_split_is_readable_and_holds_its_items_when_one_gets_none(tmp_path)
         per_split[split] = [tf.train.Example.FromString(r.numpy())
                             for r in tf.data.TFRecordDataset(files, compression_type="GZIP")]
     assert sorted(len(examples) for examples in per_split.values()) == [0, 1]
+    names = {os.path.basename(f) for split in ("eval", "train")
+             for f in tf.io.gfile.glob(os.path.join(artifact_utils.get_split_uri([artifact], split), "*"))}
+    assert names == {"consensus-00000-of-00001.gz", "consensus-empty.gz"}  # small input: one hash bucket
     (example,) = per_split["eval"] + per_split["train"]
     assert example.features.feature["label"].bytes_list.value == [b"low"]
     assert example.features.feature["fare"].float_list.value == [1.5]
