@@ -123,11 +123,6 @@ def _item(key, rows, inconsistent: bool, config) -> dict:
     if key == MISSING_ITEM:
         return {"item": None, "labels": {}, "flags": [], "dropped": {"missing_item_id": len(rows)},
                 "n_rows": len(rows)}
-    labels = dict(rows)
-    if (len(labels) == len(rows) and None not in labels and None not in labels.values() and config.kind != "bbox"
-            and (config.label_domain is None or all(v in config.label_domain for v in labels.values()))):
-        return {"item": key, "labels": labels, "flags": ["inconsistent_features"] if inconsistent else [],
-                "dropped": {}, "n_rows": len(rows)}  # one valid label per annotator: nothing to drop or flag
     with_annotator = [row for row in rows if row[0] is not None]
     labels, flags, dropped = assemble_item(with_annotator, config.label_domain, multiple=config.kind == "bbox")
     more_flags = {"inconsistent_features"} if inconsistent else set()

@@ -49,10 +49,18 @@ def normalize_label(value, level: str, column: str):
     return value
 
 
+def _valid(label, domain) -> bool:
+    return label is not None and not isinstance(label, InvalidLabel) and (domain is None or label in domain)
+
+
 def assemble_item(rows, domain=None, multiple: bool = False) -> tuple:
     """[(annotator, label)] of one item -> ({annotator: label}, flags, {reason: dropped rows}).
 
     With `multiple` (boxes) an annotator may give several labels: {annotator: [labels]}, no duplicate checks."""
+    if not multiple:
+        labels = dict(rows)
+        if len(labels) == len(rows) and all(_valid(label, domain) for label in labels.values()):
+            return labels, [], {}  # one valid label per annotator, the common case: nothing to drop or flag
     dropped = {}
     first = {}   # annotator -> first valid label
     more = {}    # annotator -> further valid labels (duplicates)
