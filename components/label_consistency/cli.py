@@ -170,14 +170,18 @@ def _run_pipeline(path, config, previous, output_dir, examples=None) -> str:
 
 
 def consensus_header(config, feature_columns) -> str:
-    return _csv_line([config.item_column, config.label_column, "consensus_confidence", "consensus_n_labels",
-                      "consensus_flags"] + [c for c in feature_columns if c != config.item_column])
+    from components.label_consistency.consensus import CONSENSUS_COLUMNS
+
+    return _csv_line([config.item_column, config.label_column, *CONSENSUS_COLUMNS]
+                     + [c for c in feature_columns if c != config.item_column])
 
 
 def consensus_csv_lines(bucket, config, feature_columns):
     """The CSV lines of a Bucket's items that have an id: consensus columns, then the features."""
+    from components.label_consistency.consensus import consensus_values
+
     columns = [bucket.features.get(c) for c in feature_columns if c != config.item_column]
-    return [_csv_line([row["item"], row["label"], row["confidence"], row["n_labels"], ";".join(row["flags"])]
+    return [_csv_line([row["item"], row["label"], *consensus_values(row)]
                       + [None if values is None else values[k] for values in columns])
             for k, row in enumerate(bucket.consensus) if row is not None]
 

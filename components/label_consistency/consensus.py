@@ -4,6 +4,12 @@ from components.label_consistency.boxes import consensus_boxes, format_boxes
 from components.label_consistency.transcripts import medoid_transcript
 
 METHODS = ("majority", "dawid_skene")
+CONSENSUS_COLUMNS = ("consensus_confidence", "consensus_n_labels", "consensus_flags")  # in the consensus outputs
+
+
+def consensus_values(row: dict) -> tuple:
+    """A consensus row's values of CONSENSUS_COLUMNS."""
+    return row["confidence"], row["n_labels"], ";".join(row["flags"])
 
 
 def majority_vote(labels: dict) -> tuple:

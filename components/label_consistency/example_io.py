@@ -6,8 +6,8 @@ import pyarrow as pa
 from tfx_bsl.coders.example_coder import RecordBatchToExamplesEncoder
 
 from components.hashing import stable_hash
+from components.label_consistency.consensus import CONSENSUS_COLUMNS, consensus_values
 
-CONSENSUS_COLUMNS = ("consensus_confidence", "consensus_n_labels", "consensus_flags")
 _VALUE_TYPES = {"int": pa.int64(), "float": pa.float32(), "bytes": pa.large_binary()}
 
 
@@ -18,9 +18,9 @@ def consensus_columns(bucket, positions: list, config) -> dict:
     columns = {name: [values[k] for k in positions] for name, values in bucket.features.items()}
     columns[config.item_column] = [row["item"] for row in rows]
     columns[config.label_column] = [row["label"] for row in rows]
-    columns["consensus_confidence"] = [row["confidence"] for row in rows]
-    columns["consensus_n_labels"] = [row["n_labels"] for row in rows]
-    columns["consensus_flags"] = [";".join(row["flags"]) for row in rows]
+    values = [consensus_values(row) for row in rows]
+    for i, name in enumerate(CONSENSUS_COLUMNS):
+        columns[name] = [v[i] for v in values]
     return columns
 
 
