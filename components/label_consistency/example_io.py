@@ -62,7 +62,7 @@ def _row_groups(columns: dict, varying: list, n_rows: int) -> dict:
 
 
 def _kind(value_type) -> str:
-    """How to_tf_examples writes values of a Python type."""
+    """How encode_columns writes values of a Python type."""
     if value_type is type(None):
         return "absent"
     if issubclass(value_type, int):  # bool included
