@@ -5,6 +5,7 @@ Both run alternately after one warm-up run each; prints each repeat, then one li
 StatisticsGen (median s), ratio (target <= 1).
 """
 import argparse
+import gc
 import json
 import os
 import statistics
@@ -65,6 +66,7 @@ def run_statistics_gen(root, examples, k):
 
 
 def seconds(fn, k) -> float:
+    gc.collect()  # each run starts from a collected heap: neither pays for the other's garbage
     start = time.perf_counter()
     fn(k)
     return time.perf_counter() - start

@@ -1,7 +1,6 @@
 """Beam transforms of LabelConsistencyGen (Beam + pyarrow, no TensorFlow): record batches in, report and
 consensus rows out. The component's executor and `dcai agreement` both run `ComputeLabelConsistency`.
 """
-import bisect
 from collections import Counter
 
 import apache_beam as beam
@@ -11,7 +10,7 @@ from components.label_consistency.accumulator import AgreementAccumulator
 from components.label_consistency.agreement import sort_key
 from components.label_consistency.buckets import assemble_bucket, rows_by_bucket
 from components.label_consistency.config import LabelConsistencyConfig
-from components.label_consistency.consensus import consensus_row
+from components.label_consistency.consensus import ConsensusColumns, consensus_row
 from components.label_consistency.dawid_skene import fit_dawid_skene, response_counts
 from components.label_consistency.boxes import BoxAccumulator, match_boxes, parse_box
 from components.label_consistency.report import build_report
@@ -20,13 +19,11 @@ from components.gc_pause import collector_paused
 from components.hashing import stable_hash
 
 class _BucketCombineFn(beam.CombineFn):
-    """A CombineFn whose inputs are Buckets with their consensus rows, taken item by item."""
+    """A CombineFn whose inputs are Buckets with their consensus: add_bucket takes one."""
 
     @collector_paused()
     def add_input(self, acc, bucket):
-        for item, row in zip(bucket.items, bucket.consensus):
-            acc = self.add_item(acc, item, row)
-        return acc
+        return self.add_bucket(acc, bucket)
 
     def merge_accumulators(self, accumulators):
         accumulators = iter(accumulators)
@@ -53,8 +50,13 @@ class AgreementCombineFn(_BucketCombineFn):
             return BoxAccumulator(self._config.match_iou)
         return AgreementAccumulator()
 
-    def add_item(self, acc, item, row):
-        return acc.add_item(item["item"], item["labels"]) if item["item"] is not None and item["labels"] else acc
+    def add_bucket(self, acc, bucket):
+        if bucket.votes.n_items:
+            acc = acc.merge(bucket.votes.agreement())
+        for item in bucket.items:
+            if item["item"] is not None and item["labels"]:
+                acc = acc.add_item(item["item"], item["labels"])
+        return acc
 
     def merge(self, acc, other):
         return acc.merge(other)
@@ -66,11 +68,14 @@ class RowAccountingCombineFn(_BucketCombineFn):
     def create_accumulator(self):
         return Counter()
 
-    def add_item(self, acc, item, row):
-        acc["rows_in"] += item["n_rows"]
-        acc["items"] += item["item"] is not None
-        for reason, count in item["dropped"].items():
-            acc["dropped:" + reason] += count
+    def add_bucket(self, acc, bucket):
+        acc["rows_in"] += bucket.votes.n_rows
+        acc["items"] += bucket.votes.n_items
+        for item in bucket.items:
+            acc["rows_in"] += item["n_rows"]
+            acc["items"] += item["item"] is not None
+            for reason, count in item["dropped"].items():
+                acc["dropped:" + reason] += count
         return acc
 
     def merge(self, acc, other):
@@ -94,27 +99,34 @@ class ConsensusSummaryCombineFn(_BucketCombineFn):
     def create_accumulator(self):
         return {"flags": Counter(), "annotators": Counter(), "labels": Counter(), "shown": []}
 
-    def add_item(self, acc, item, row):
-        if row is None:
-            return acc
-        flags, given, agreed = acc["flags"], acc["labels"], acc["annotators"]
-        for flag in row["flags"]:
-            flags[flag] += 1
-        for annotator, label in item["labels"].items():
-            given[annotator] += 1
-            agreed[annotator] += int(_agrees(label, row["label"], self._config))
-        if len(acc["shown"]) <= self._config.max_report_consensus or row["item"] < acc["shown"][-1]["item"]:
-            bisect.insort(acc["shown"], row, key=lambda r: r["item"])
-            del acc["shown"][self._config.max_report_consensus + 1:]
+    def add_bucket(self, acc, bucket):
+        consensus = bucket.consensus
+        for flags, count in Counter(consensus.flags).items():
+            for flag in flags:
+                acc["flags"][flag] += count
+        for annotator, (agreed, given) in bucket.votes.annotator_agreement().items():
+            acc["annotators"][annotator] += agreed
+            acc["labels"][annotator] += given
+        for k, item in enumerate(bucket.items, start=bucket.votes.n_items):
+            for annotator, label in item["labels"].items():
+                acc["labels"][annotator] += 1
+                acc["annotators"][annotator] += int(_agrees(label, consensus.labels[k], self._config))
+        shown = self._config.max_report_consensus + 1  # each part of the bucket is in id order: its first rows
+        candidates = [*range(min(shown, bucket.votes.n_items)), *range(bucket.votes.n_items, len(consensus))[:shown]]
+        acc["shown"] = self._first(acc["shown"] + [consensus.row(k) for k in candidates
+                                                    if consensus.items[k] is not None])
         return acc
 
     def merge(self, acc, other):
         acc["flags"].update(other["flags"])
         acc["annotators"].update(other["annotators"])
         acc["labels"].update(other["labels"])
-        acc["shown"] = sorted(acc["shown"] + other["shown"], key=lambda r: r["item"])
-        del acc["shown"][self._config.max_report_consensus + 1:]
+        acc["shown"] = self._first(acc["shown"] + other["shown"])
         return acc
+
+    def _first(self, rows: list) -> list:
+        """The rows with the smallest item ids, one more than the report shows (so it knows there are more)."""
+        return sorted(rows, key=lambda r: r["item"])[:self._config.max_report_consensus + 1]
 
     def extract_output(self, acc):
         per_annotator = {a: (acc["annotators"][a], n) for a, n in acc["labels"].items()}
@@ -132,13 +144,13 @@ def _fit_model(sample):
 
 @collector_paused()
 def _with_consensus(bucket, model, config):
-    """The bucket with a consensus row for each item that has an id."""
+    """The bucket with its ConsensusColumns (items without id get an empty entry)."""
     text_rules = config.text_normalisation if config.kind == "text" else None
     match_iou = config.match_iou if config.kind == "bbox" else None
-    return bucket.with_consensus([
-        None if it["item"] is None else consensus_row(it["item"], it["labels"], it["flags"], model,
-                                                      config.min_confidence, text_rules, match_iou)
-        for it in bucket.items])
+    rows = [None if it["item"] is None else consensus_row(it["item"], it["labels"], it["flags"], model,
+                                                          config.min_confidence, text_rules, match_iou)
+            for it in bucket.items]
+    return bucket.with_consensus(bucket.votes.majority(config.min_confidence) + ConsensusColumns.from_rows(rows))
 
 
 def _agrees(label, consensus_label, config) -> bool:

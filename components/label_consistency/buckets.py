@@ -5,6 +5,7 @@ so the per-row work is column operations and the per-item work (labels, flags) s
 """
 import dataclasses
 import io
+from itertools import repeat
 
 import numpy as np
 import pyarrow as pa
@@ -12,8 +13,12 @@ import pyarrow as pa
 from components.gc_pause import collector_paused
 from components.hashing import stable_hash
 from components.label_consistency.boxes import parse_box
-from components.label_consistency.items import BadInputError, InvalidLabel, assemble_item, normalize_label
+from components.label_consistency.agreement import sort_key
+from components.label_consistency.consensus import ConsensusColumns
+from components.label_consistency.items import (BadInputError, InvalidLabel, assemble_item, normalize_label,
+                                                valid_label)
 from components.label_consistency.values import column_values, scalar_values
+from components.label_consistency.votes import VoteTable
 
 MISSING_ITEM = "\x00missing item id"
 BYTES_PER_BUCKET = 1 << 20
@@ -28,16 +33,29 @@ def bucket_count(input_bytes: int) -> int:
 
 @dataclasses.dataclass(frozen=True)
 class Bucket:
-    """The items of hash bucket `index`, sorted by id. items[k] = {item, labels, flags, dropped, n_rows} (item None
-    for the rows without item id); features[name][k] = item k's value of a feature column, from its first row in
-    (annotator, label) order; consensus[k] = its consensus row (None without item id), once computed."""
+    """The items of hash bucket `index`: `votes`, those with one valid class label per annotator when the consensus
+    is a majority vote, as arrays; `items`, the others, one {item, labels, flags, dropped, n_rows} each (item None
+    for the rows without item id). An item's position: votes' items in id order, then `items` in id order.
+    features[name][k] = the value of a feature column at position k, from the item's first row in (annotator,
+    label) order; consensus: ConsensusColumns by position, once computed."""
     index: int
+    votes: VoteTable
     items: list
     features: dict
-    consensus: list = None
+    consensus: ConsensusColumns = None
 
-    def with_consensus(self, rows: list) -> "Bucket":
-        return dataclasses.replace(self, consensus=rows)
+    def with_consensus(self, consensus: ConsensusColumns) -> "Bucket":
+        return dataclasses.replace(self, consensus=consensus)
+
+    def consensus_columns(self, positions: list, config) -> dict:
+        """The consensus outputs of the items at `positions` as columns: the item id and consensus label (under
+        their input column names), the consensus columns and the features."""
+        consensus = self.consensus
+        return {config.item_column: [consensus.items[k] for k in positions],
+                config.label_column: [consensus.labels[k] for k in positions],
+                **consensus.file_values(positions),
+                **{name: [values[k] for k in positions] for name, values in self.features.items()
+                   if name != config.item_column}}
 
 
 def rows_by_bucket(batch: pa.RecordBatch, config, source: str = "annotations"):
@@ -73,14 +91,19 @@ def assemble_bucket(keyed, config) -> Bucket:
         labels += _labels(batch.column(names.index(config.label_column)), config)
         for name, values in columns.items():  # a column absent from a batch is missing in its rows
             values += scalar_values(batch.column(names.index(name))) if name in names else [None] * batch.num_rows
-    order = sorted(range(len(keys)), key=keys.__getitem__)
-    starts = [k for k in range(len(order)) if k == 0 or keys[order[k]] != keys[order[k - 1]]]
-    ends = starts[1:] + [len(order)]
-    feature_rows = _feature_rows(keys, annotators, labels, starts)
-    inconsistent = _inconsistent(columns.values(), order, feature_rows, starts, ends)
-    items = [_item(keys[order[s]], [(annotators[i], labels[i]) for i in order[s:e]], bad, config)
-             for s, e, bad in zip(starts, ends, inconsistent)]
-    return Bucket(index, items, {name: [values[r] for r in feature_rows] for name, values in columns.items()})
+    item_ids = sorted(set(keys))
+    item_of_row = _codes(keys, item_ids)
+    order = np.argsort(item_of_row, kind="stable")
+    ends = np.cumsum(np.bincount(item_of_row, minlength=len(item_ids)))
+    starts = ends - np.bincount(item_of_row, minlength=len(item_ids))
+    feature_rows = _feature_rows(item_of_row, annotators, labels, starts)
+    inconsistent = _inconsistent(columns.values(), order, feature_rows, starts)
+    votes, in_votes = _vote_table(item_ids, item_of_row, annotators, labels, inconsistent, config)
+    others = np.flatnonzero(~in_votes)
+    items = [_item(item_ids[k], [(annotators[i], labels[i]) for i in order[starts[k]:ends[k]].tolist()],
+                   inconsistent[k], config) for k in others.tolist()]
+    rows = feature_rows[np.r_[np.flatnonzero(in_votes), others]].tolist()
+    return Bucket(index, votes, items, {name: [values[r] for r in rows] for name, values in columns.items()})
 
 
 def _as_few_batches(batches: list) -> list:
@@ -101,21 +124,60 @@ def _item_keys(column) -> list:
     return [MISSING_ITEM if v is None else str(v) for v in values]
 
 
-def _feature_rows(keys, annotators, labels, starts) -> list:
-    """Per item (in key order), the index of its first row in (annotator, label) order."""
-    by_key = sorted(range(len(keys)), key=lambda i: (keys[i], str(annotators[i]), str(labels[i])))
-    return [by_key[s] for s in starts]
+def _codes(values: list, distinct: list) -> np.ndarray:
+    """Each value's index in `distinct` (-1 for values not in it)."""
+    code_of = {value: k for k, value in enumerate(distinct)}
+    return np.fromiter(map(code_of.get, values, repeat(-1)), np.int64, len(values))
 
 
-def _inconsistent(columns, order, feature_rows, starts, ends) -> list:
+def _text_ranks(values: list) -> np.ndarray:
+    """Each value's rank in the sorted texts of the values (equal texts, equal ranks)."""
+    texts = list(map(str, values))
+    return _codes(texts, sorted(set(texts)))
+
+
+def _feature_rows(item_of_row, annotators, labels, starts) -> np.ndarray:
+    """Per item (in id order), the index of its first row in (annotator, label) order, compared as text."""
+    by_item = np.lexsort((_text_ranks(labels), _text_ranks(annotators), item_of_row))
+    return by_item[starts]
+
+
+def _inconsistent(columns, order, feature_rows, starts) -> np.ndarray:
     """Per item, whether any feature of any of its rows differs from its feature row (NaN equals NaN)."""
     differs = np.zeros(len(order), bool)
-    feature_row_of = np.repeat(feature_rows, np.subtract(ends, starts)) if starts else []
+    feature_row_of = np.repeat(feature_rows, np.diff(np.r_[starts, len(order)]))
     for values in columns:
-        differs |= np.fromiter((a != b and (a == a or b == b) for a, b in
-                                zip(map(values.__getitem__, order), map(values.__getitem__, feature_row_of))),
-                               bool, len(order))
-    return np.logical_or.reduceat(differs, starts).tolist() if starts else []
+        values = np.fromiter(values, object, len(values))
+        mine, first = values[order], values[feature_row_of]
+        differs |= (mine != first) & ((mine == mine) | (first == first))
+    return np.logical_or.reduceat(differs, starts) if len(starts) else np.zeros(0, bool)
+
+
+def _vote_table(item_ids, item_of_row, annotators, labels, inconsistent, config) -> tuple:
+    """(VoteTable of the items with an id and one valid label per annotator, whether each item is in it). Only
+    for class labels under majority vote, and only where the annotator ids are of one type and the labels too
+    (their codes then keep the per-item order of agreement.sort_key and str)."""
+    no_table = VoteTable.empty(), np.zeros(len(item_ids), bool)
+    if config.kind != "class" or config.consensus != "majority":
+        return no_table
+    annotator_values = sorted(set(annotators) - {None}, key=str)
+    label_values = sorted({v for v in set(labels) if valid_label(v, config.label_domain)}, key=sort_key)
+    if len(set(map(type, annotator_values))) > 1 or len(set(map(type, label_values))) > 1:
+        return no_table
+    annotator_of_row, label_of_row = _codes(annotators, annotator_values), _codes(labels, label_values)
+    order = np.lexsort((annotator_of_row, item_of_row))
+    item, annotator = item_of_row[order], annotator_of_row[order]
+    repeated = np.r_[False, (item[1:] == item[:-1]) & (annotator[1:] == annotator[:-1])]
+    bad_row = (annotator < 0) | (label_of_row[order] < 0) | repeated
+    in_votes = np.bincount(item[bad_row], minlength=len(item_ids)) == 0
+    missing = _codes([MISSING_ITEM], item_ids)[0]
+    if missing >= 0:
+        in_votes[missing] = False  # rows without item id: dropped and counted by _item
+    rows = order[in_votes[item]]
+    renumbered = np.cumsum(in_votes) - 1  # item codes among the items in the table
+    return VoteTable([item_ids[k] for k in np.flatnonzero(in_votes).tolist()], inconsistent[in_votes],
+                     renumbered[item_of_row[rows]], annotator_of_row[rows], label_of_row[rows], annotator_values,
+                     label_values), in_votes
 
 
 def _item(key, rows, inconsistent: bool, config) -> dict:

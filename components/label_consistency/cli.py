@@ -161,7 +161,7 @@ def _run_pipeline(path, config, previous, output_dir, examples=None) -> str:
                   | ComputeLabelConsistency(config, previous, source=path, consensus_location=CONSENSUS_FILE,
                                             examples_diagnostics=diagnostics))
         _ = result["report"] | "WriteReport" >> beam.Map(lambda r: report_io.write(output_dir, r))
-        header = consensus_header(config, feature_columns)
+        header = _csv_line(consensus_header_names(config, feature_columns))
         _ = (result["consensus"]
              | "CsvLines" >> beam.FlatMap(consensus_csv_lines, config, feature_columns)
              | "WriteConsensus" >> beam.io.WriteToText(os.path.join(output_dir, CONSENSUS_FILE), num_shards=1,
@@ -169,21 +169,19 @@ def _run_pipeline(path, config, previous, output_dir, examples=None) -> str:
     return report_io.read_report(output_dir)["status"]
 
 
-def consensus_header(config, feature_columns) -> str:
+def consensus_header_names(config, feature_columns) -> list:
     from components.label_consistency.consensus import CONSENSUS_COLUMNS
 
-    return _csv_line([config.item_column, config.label_column, *CONSENSUS_COLUMNS]
-                     + [c for c in feature_columns if c != config.item_column])
+    return [config.item_column, config.label_column, *CONSENSUS_COLUMNS,
+            *(c for c in feature_columns if c != config.item_column)]
 
 
 def consensus_csv_lines(bucket, config, feature_columns):
-    """The CSV lines of a Bucket's items that have an id: consensus columns, then the features."""
-    from components.label_consistency.consensus import consensus_values
-
-    columns = [bucket.features.get(c) for c in feature_columns if c != config.item_column]
-    return [_csv_line([row["item"], row["label"], *consensus_values(row)]
-                      + [None if values is None else values[k] for values in columns])
-            for k, row in enumerate(bucket.consensus) if row is not None]
+    """The CSV lines of a Bucket's items that have an id, in the order of consensus_header_names."""
+    positions = [k for k, item in enumerate(bucket.consensus.items) if item is not None]
+    columns = bucket.consensus_columns(positions, config)
+    names = consensus_header_names(config, feature_columns)
+    return [_csv_line(line) for line in zip(*(columns.get(n, [None] * len(positions)) for n in names))]
 
 
 def _csv_line(values) -> str:

@@ -1,4 +1,6 @@
 """Per-item consensus labels: majority vote or a fitted Dawid-Skene model; every item gets a row and flags."""
+import dataclasses
+
 from components.label_consistency.agreement import sort_key
 from components.label_consistency.boxes import consensus_boxes, format_boxes
 from components.label_consistency.transcripts import medoid_transcript
@@ -7,9 +9,44 @@ METHODS = ("majority", "dawid_skene")
 CONSENSUS_COLUMNS = ("consensus_confidence", "consensus_n_labels", "consensus_flags")  # in the consensus outputs
 
 
-def consensus_values(row: dict) -> tuple:
-    """A consensus row's values of CONSENSUS_COLUMNS."""
-    return row["confidence"], row["n_labels"], ";".join(row["flags"])
+@dataclasses.dataclass(frozen=True)
+class ConsensusColumns:
+    """Consensus rows as columns: items[k] (None for rows without item id), labels[k] (None without a valid
+    label), confidence[k], n_labels[k], flags[k] (a sorted tuple)."""
+    items: list
+    labels: list
+    confidence: list
+    n_labels: list
+    flags: list
+
+    @classmethod
+    def from_rows(cls, rows: list) -> "ConsensusColumns":
+        """Columns of consensus_row dicts; None (rows without item id) gives an empty entry."""
+        rows = [row or {"item": None, "label": None, "confidence": 0.0, "n_labels": 0, "flags": ()} for row in rows]
+        return cls(*([row[key] for row in rows] for key in ("item", "label", "confidence", "n_labels")),
+                   flags=[tuple(row["flags"]) for row in rows])
+
+    def __add__(self, other: "ConsensusColumns") -> "ConsensusColumns":
+        return ConsensusColumns(*(getattr(self, f.name) + getattr(other, f.name) for f in dataclasses.fields(self)))
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    def row(self, k: int) -> dict:
+        """Entry k as a consensus_row dict."""
+        return {"item": self.items[k], "label": self.labels[k], "confidence": self.confidence[k],
+                "n_labels": self.n_labels[k], "flags": list(self.flags[k])}
+
+    def rows(self) -> list:
+        """The consensus_row dicts of the entries with an item id."""
+        return [self.row(k) for k, item in enumerate(self.items) if item is not None]
+
+    def file_values(self, positions: list) -> dict:
+        """{name: values at `positions`} for each of CONSENSUS_COLUMNS (flags ';'-joined)."""
+        joined = {flags: ";".join(flags) for flags in set(self.flags)}
+        return dict(zip(CONSENSUS_COLUMNS, ([self.confidence[k] for k in positions],
+                                            [self.n_labels[k] for k in positions],
+                                            [joined[self.flags[k]] for k in positions])))
 
 
 def majority_vote(labels: dict) -> tuple:

@@ -6,22 +6,8 @@ import pyarrow as pa
 from tfx_bsl.coders.example_coder import RecordBatchToExamplesEncoder
 
 from components.hashing import stable_hash
-from components.label_consistency.consensus import CONSENSUS_COLUMNS, consensus_values
 
 _VALUE_TYPES = {"int": pa.int64(), "float": pa.float32(), "bytes": pa.large_binary()}
-
-
-def consensus_columns(bucket, positions: list, config) -> dict:
-    """The consensus examples of a Bucket's items at `positions` as columns: the items' features, the consensus
-    label under the label column, and the consensus columns."""
-    rows = [bucket.consensus[k] for k in positions]
-    columns = {name: [values[k] for k in positions] for name, values in bucket.features.items()}
-    columns[config.item_column] = [row["item"] for row in rows]
-    columns[config.label_column] = [row["label"] for row in rows]
-    values = [consensus_values(row) for row in rows]
-    for i, name in enumerate(CONSENSUS_COLUMNS):
-        columns[name] = [v[i] for v in values]
-    return columns
 
 
 def to_tf_examples(rows: list) -> list:

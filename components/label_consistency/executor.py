@@ -113,11 +113,12 @@ def _write_bucket(bucket, config, splits, split_uris):
     """The labelled consensus examples of one Bucket as gzipped tf.Examples, each in its item's split (by item
     hash); the other items are in the report. One file per (split, bucket), named after the bucket: a retried
     bucket rewrites the same file."""
-    positions = [k for k, row in enumerate(bucket.consensus) if row is not None and row["label"] is not None]
-    examples = example_io.encode_columns(example_io.consensus_columns(bucket, positions, config), len(positions))
+    consensus = bucket.consensus
+    positions = [k for k, label in enumerate(consensus.labels) if label is not None and consensus.items[k] is not None]
+    examples = example_io.encode_columns(bucket.consensus_columns(positions, config), len(positions))
     by_split = {}
     for k, example in zip(positions, examples):
-        by_split.setdefault(example_io.split_for(bucket.consensus[k]["item"], splits), []).append(example)
+        by_split.setdefault(example_io.split_for(consensus.items[k], splits), []).append(example)
     for split, records in by_split.items():
         name = f"consensus-{bucket.index:05d}-of-{config.n_buckets:05d}.gz"
         write_gzipped_tfrecords(os.path.join(split_uris[split], name), records)

@@ -49,7 +49,8 @@ def normalize_label(value, level: str, column: str):
     return value
 
 
-def _valid(label, domain) -> bool:
+def valid_label(label, domain) -> bool:
+    """Whether a label counts: present, readable and in the domain (if one is declared)."""
     return label is not None and not isinstance(label, InvalidLabel) and (domain is None or label in domain)
 
 
@@ -59,7 +60,7 @@ def assemble_item(rows, domain=None, multiple: bool = False) -> tuple:
     With `multiple` (boxes) an annotator may give several labels: {annotator: [labels]}, no duplicate checks."""
     if not multiple:
         labels = dict(rows)
-        if len(labels) == len(rows) and all(_valid(label, domain) for label in labels.values()):
+        if len(labels) == len(rows) and all(valid_label(label, domain) for label in labels.values()):
             return labels, [], {}  # one valid label per annotator, the common case: nothing to drop or flag
     dropped = {}
     first = {}   # annotator -> first valid label

@@ -27,7 +27,7 @@ def _run(rows, config, batch_size=7):
         result = p | beam.Create(batches) | ComputeLabelConsistency(config, consensus_location="consensus.csv")
         _ = result["report"] | "KeepReport" >> beam.Map(lambda r: _OUT.setdefault("report", r))
         _ = result["consensus"] | beam.combiners.ToList() | beam.Map(lambda r: _OUT.setdefault("consensus", r))
-    return out["report"], sorted((r for bucket in out["consensus"] for r in bucket.consensus if r is not None),
+    return out["report"], sorted((r for bucket in out["consensus"] for r in bucket.consensus.rows()),
                                  key=lambda r: r["item"])
 
 
@@ -180,7 +180,7 @@ def test_a_feature_column_absent_from_one_record_batch_is_missing_there_not_inco
     with beam.Pipeline(options=PipelineOptions(["--direct_running_mode=in_memory"])) as p:
         result = p | beam.Create([with_fare, without_fare]) | ComputeLabelConsistency(config)
         _ = result["consensus"] | beam.combiners.ToList() | beam.Map(lambda r: _OUT.setdefault("consensus", r))
-    flags = {row["item"]: row["flags"] for bucket in _OUT["consensus"] for row in bucket.consensus if row}
+    flags = {row["item"]: row["flags"] for bucket in _OUT["consensus"] for row in bucket.consensus.rows()}
     assert "inconsistent_features" not in flags["i1"]  # no fare in either row
     assert "inconsistent_features" in flags["i2"]  # 7.5 in one row, none in the other
 
@@ -222,7 +222,7 @@ def test_a_feature_whose_type_differs_between_record_batches_is_compared_as_valu
     with beam.Pipeline(options=PipelineOptions(["--direct_running_mode=in_memory"])) as p:
         result = p | beam.Create([numbers, floats]) | ComputeLabelConsistency(config)
         _ = result["consensus"] | beam.combiners.ToList() | beam.Map(lambda r: _OUT.setdefault("consensus", r))
-    flags = {row["item"]: row["flags"] for bucket in _OUT["consensus"] for row in bucket.consensus if row}
+    flags = {row["item"]: row["flags"] for bucket in _OUT["consensus"] for row in bucket.consensus.rows()}
     assert flags == {"i1": ["inconsistent_features"], "i2": []}  # int64 and double columns: 1 != 1.5, 2 == 2.0
 
 
