@@ -83,7 +83,7 @@ class RowAccountingCombineFn(_BucketCombineFn):
         return acc
 
     def extract_output(self, acc):
-        dropped = {k.split(":", 1)[1]: v for k, v in acc.items() if k.startswith("dropped:")}
+        dropped = {k.split(":", 1)[1]: v for k, v in sorted(acc.items()) if k.startswith("dropped:")}
         return {"rows_in": acc["rows_in"], "rows_used": acc["rows_in"] - sum(dropped.values()),
                 "rows_dropped": dropped, "items": acc["items"]}
 

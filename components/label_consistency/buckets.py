@@ -11,7 +11,7 @@ import numpy as np
 import pyarrow as pa
 
 from components.gc_pause import collector_paused
-from components.hashing import stable_hash
+from components.hashing import text_hashes
 from components.label_consistency.boxes import parse_box
 from components.label_consistency.agreement import sort_key
 from components.label_consistency.consensus import ConsensusColumns
@@ -66,8 +66,7 @@ def rows_by_bucket(batch: pa.RecordBatch, config, source: str = "annotations"):
         if column not in names:
             raise BadInputError(f"{source}: no column {column!r}; columns are {sorted(names)}")
     keys = _item_keys(batch.column(names.index(config.item_column)))
-    bucket_of = {key: stable_hash(key) % config.n_buckets for key in set(keys)}
-    buckets = np.fromiter(map(bucket_of.__getitem__, keys), np.int64, len(keys))
+    buckets = (text_hashes(keys) % np.uint64(config.n_buckets)).astype(np.int64)
     order = np.argsort(buckets, kind="stable")
     ordered = buckets[order]
     by_bucket = batch.take(pa.array(order))
@@ -126,14 +125,18 @@ def _item_keys(column) -> list:
 
 def _codes(values: list, distinct: list) -> np.ndarray:
     """Each value's index in `distinct` (-1 for values not in it)."""
-    code_of = {value: k for k, value in enumerate(distinct)}
+    return _lookup(values, {value: k for k, value in enumerate(distinct)})
+
+
+def _lookup(values: list, code_of: dict) -> np.ndarray:
     return np.fromiter(map(code_of.get, values, repeat(-1)), np.int64, len(values))
 
 
 def _text_ranks(values: list) -> np.ndarray:
-    """Each value's rank in the sorted texts of the values (equal texts, equal ranks)."""
-    texts = list(map(str, values))
-    return _codes(texts, sorted(set(texts)))
+    """Each value's rank among the sorted texts of the values (equal texts, equal ranks)."""
+    distinct = set(values)
+    rank_of_text = {text: k for k, text in enumerate(sorted(set(map(str, distinct))))}
+    return _lookup(values, {value: rank_of_text[str(value)] for value in distinct})
 
 
 def _feature_rows(item_of_row, annotators, labels, starts) -> np.ndarray:

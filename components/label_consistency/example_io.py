@@ -5,7 +5,7 @@ import numpy as np
 import pyarrow as pa
 from tfx_bsl.coders.example_coder import RecordBatchToExamplesEncoder
 
-from components.hashing import stable_hash
+from components.hashing import text_hashes
 
 _VALUE_TYPES = {"int": pa.int64(), "float": pa.float32(), "bytes": pa.large_binary()}
 
@@ -67,12 +67,10 @@ def _list_array(values: list, kind: str) -> pa.LargeListArray:
     return pa.LargeListArray.from_arrays(pa.array(np.arange(len(values) + 1, dtype=np.int64)), flat)
 
 
-def split_for(item_id: str, splits: dict) -> str:
-    """Deterministic split of an item by a hash of its id; `splits` maps split names to hash buckets."""
+def splits_for(item_ids: list, splits: dict) -> list:
+    """Each item's split, by a hash of its id; `splits` maps split names to hash buckets. The split comes from
+    the hash's high half, the item's hash bucket (buckets.rows_by_bucket) from its low bits: independent."""
     names = sorted(splits)
-    bucket = stable_hash(item_id) % sum(splits.values())
-    for name in names:
-        if bucket < splits[name]:
-            return name
-        bucket -= splits[name]
-    raise AssertionError("unreachable")
+    ends = np.cumsum([splits[name] for name in names])
+    slots = (text_hashes(item_ids) >> np.uint64(32)) % np.uint64(ends[-1])
+    return [names[k] for k in np.searchsorted(ends, slots.astype(np.int64), side="right").tolist()]

@@ -117,8 +117,8 @@ def _write_bucket(bucket, config, splits, split_uris):
     positions = [k for k, label in enumerate(consensus.labels) if label is not None and consensus.items[k] is not None]
     examples = example_io.encode_columns(bucket.consensus_columns(positions, config), len(positions))
     by_split = {}
-    for k, example in zip(positions, examples):
-        by_split.setdefault(example_io.split_for(consensus.items[k], splits), []).append(example)
+    for split, example in zip(example_io.splits_for([consensus.items[k] for k in positions], splits), examples):
+        by_split.setdefault(split, []).append(example)
     for split, records in by_split.items():
         name = f"consensus-{bucket.index:05d}-of-{config.n_buckets:05d}.gz"
         write_gzipped_tfrecords(os.path.join(split_uris[split], name), records)

@@ -2,7 +2,8 @@
 import numpy as np
 from tensorflow.core.example import example_pb2
 
-from components.label_consistency.example_io import to_tf_examples
+from components.hashing import text_hashes
+from components.label_consistency.example_io import splits_for, to_tf_examples
 
 
 def _reference_example(features: dict) -> example_pb2.Example:
@@ -62,3 +63,14 @@ def test_framed_records_equal_beams_tfrecord_encoding():
         _TFRecordUtil.write_record(expected, record)
     assert frame_records(records) == expected.getvalue()
     assert frame_records([]) == b""
+
+
+def test_splits_follow_the_shares_and_do_not_follow_the_hash_buckets():
+    ids = [f"item{i}" for i in range(20000)]
+    splits = splits_for(ids, {"train": 4, "eval": 1})
+    assert splits == splits_for(ids, {"eval": 1, "train": 4})  # deterministic, whatever the dict order
+    assert abs(splits.count("eval") / len(ids) - 0.2) < 0.01
+    buckets = text_hashes(ids) % np.uint64(5)
+    for bucket in range(5):  # the split is not a function of the bucket (same hash, other bits)
+        in_bucket = [s for s, b in zip(splits, buckets.tolist()) if b == bucket]
+        assert abs(in_bucket.count("eval") / len(in_bucket) - 0.2) < 0.03
