@@ -1,7 +1,8 @@
 """Annotation rows -> items, one hash bucket at a time, column-wise (pyarrow + NumPy; no TensorFlow, no Beam).
 
 Rows travel to their item's bucket as Arrow record batches; a bucket's rows are grouped by item with one sort,
-so the per-row work is column operations and the per-item work (labels, flags) sees whole items.
+so the per-row work is column operations. Items with one valid class label per annotator (under majority vote)
+stay as arrays (votes.VoteTable); the others are assembled item by item (items.assemble_item).
 """
 import dataclasses
 import io
@@ -92,11 +93,12 @@ def assemble_bucket(keyed, config) -> Bucket:
             values += scalar_values(batch.column(names.index(name))) if name in names else [None] * batch.num_rows
     item_ids = sorted(set(keys))
     item_of_row = _codes(keys, item_ids)
-    order = np.argsort(item_of_row, kind="stable")
-    ends = np.cumsum(np.bincount(item_of_row, minlength=len(item_ids)))
-    starts = ends - np.bincount(item_of_row, minlength=len(item_ids))
+    order = np.argsort(item_of_row, kind="stable")  # rows by item, in input order within an item
+    sizes = np.bincount(item_of_row, minlength=len(item_ids))
+    ends = np.cumsum(sizes)
+    starts = ends - sizes
     feature_rows = _feature_rows(item_of_row, annotators, labels, starts)
-    inconsistent = _inconsistent(columns.values(), order, feature_rows, starts)
+    inconsistent = _inconsistent(columns.values(), order, feature_rows, starts, sizes)
     votes, in_votes = _vote_table(item_ids, item_of_row, annotators, labels, inconsistent, config)
     others = np.flatnonzero(~in_votes)
     items = [_item(item_ids[k], [(annotators[i], labels[i]) for i in order[starts[k]:ends[k]].tolist()],
@@ -145,10 +147,10 @@ def _feature_rows(item_of_row, annotators, labels, starts) -> np.ndarray:
     return by_item[starts]
 
 
-def _inconsistent(columns, order, feature_rows, starts) -> np.ndarray:
+def _inconsistent(columns, order, feature_rows, starts, sizes) -> np.ndarray:
     """Per item, whether any feature of any of its rows differs from its feature row (NaN equals NaN)."""
     differs = np.zeros(len(order), bool)
-    feature_row_of = np.repeat(feature_rows, np.diff(np.r_[starts, len(order)]))
+    feature_row_of = np.repeat(feature_rows, sizes)
     for values in columns:
         values = np.fromiter(values, object, len(values))
         mine, first = values[order], values[feature_row_of]

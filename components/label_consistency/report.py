@@ -73,8 +73,11 @@ def _check_input(acc, accounting):
     if accounting["rows_in"] == 0:
         raise BadInputError("no annotations: the input holds no rows")
     if len(acc.annotator_labels) < 2:
-        raise BadInputError(f"agreement needs at least two annotators; found {len(acc.annotator_labels)} "
-                            f"({sorted(map(str, acc.annotator_labels))})")
+        dropped = accounting["rows_dropped"]
+        why = (f"; {sum(dropped.values())} of {accounting['rows_in']} rows were dropped "
+               f"({', '.join(f'{reason}: {n}' for reason, n in dropped.items())})" if dropped else "")
+        raise BadInputError(f"agreement needs at least two annotators with valid labels; found "
+                            f"{len(acc.annotator_labels)} ({sorted(map(str, acc.annotator_labels))}){why}")
     if acc.n_items == acc.n_single_label_items:
         raise BadInputError("no item carries labels from two annotators: nothing to compare")
 

@@ -85,9 +85,9 @@ class VoteTable:
         if not self.n_items:
             return {}
         winner = self._majority()[0]
-        agreed = self.annotator_of_row[self.label_of_row == winner[self.item_of_row]]
+        agreeing_rows = self.label_of_row == winner[self.item_of_row]
         given = np.bincount(self.annotator_of_row, minlength=len(self.annotators))
-        agreed = np.bincount(agreed, minlength=len(self.annotators))
+        agreed = np.bincount(self.annotator_of_row[agreeing_rows], minlength=len(self.annotators))
         return {a: (int(agreed[k]), int(given[k])) for k, a in enumerate(self.annotators) if given[k]}
 
     def _votes(self) -> tuple:

@@ -1,6 +1,7 @@
 """ComputeLabelConsistency on in-memory record batches (Beam + pyarrow, no TensorFlow)."""
 import dataclasses
 import json
+import re
 
 import apache_beam as beam
 import pyarrow as pa
@@ -76,8 +77,14 @@ def test_every_row_and_item_is_accounted_for():
 
 def test_one_annotator_is_bad_input():
     rows = [{"item_id": str(i), "annotator_id": "solo", "label": "x"} for i in range(3)]
-    with pytest.raises(Exception, match="at least two annotators; found 1"):
+    with pytest.raises(Exception, match=re.escape("at least two annotators with valid labels; found 1 (['solo'])")):
         _run(rows, LabelConsistencyConfig(n_bootstrap=0))
+
+
+def test_no_valid_label_is_bad_input_that_says_why():
+    rows = [{"item_id": str(i), "annotator_id": a, "label": 7} for i in range(3) for a in "AB"]
+    with pytest.raises(Exception, match=re.escape("found 0 ([]); 6 of 6 rows were dropped (unknown_label: 6)")):
+        _run(rows, LabelConsistencyConfig(n_bootstrap=0, label_domain=("7",)))  # the domain as text, labels numbers
 
 
 def test_bad_parameters_are_input_errors():
