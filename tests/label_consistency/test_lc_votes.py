@@ -12,8 +12,9 @@ from components.label_consistency.consensus import consensus_row
 from components.label_consistency.votes import _row_counts
 
 def _table(seed: int, classes: list, n_items: int = 400, annotators=(1, 2, 3, 4, 10, 20)) -> tuple:
-    """(rows, {item: labels}, {item: flags}) of random items: 1-5 annotators each, a few ties and single labels,
-    and, on some items, a feature that differs between rows or a row the array path must leave out."""
+    """(rows, {item: valid labels}, {item: flags}) of random items: 1-5 annotators each, ties and single labels;
+    some items' rows differ in a feature (flags ["inconsistent_features"]), some have a row without label, which
+    sends them down the item-by-item path (flags None)."""
     rng = random.Random(seed)
     rows, labels_of, flags_of = [], {}, {}
     for i in range(n_items):
@@ -59,7 +60,8 @@ def test_vote_table_equals_adding_items_one_by_one(classes, annotators):
     consensus = votes.majority(config.min_confidence)
     assert [consensus.row(k) for k in range(votes.n_items)] == [
         consensus_row(item, labels_of[item], flags_of.get(item, []), min_confidence=0.6) for item in in_votes]
-    assert {"tie", "single_label", "low_confidence", "inconsistent_features"} <= {f for fl in consensus.flags for f in fl}
+    flags = {flag for flags in consensus.flags for flag in flags}
+    assert {"tie", "single_label", "low_confidence", "inconsistent_features"} <= flags  # every flag is exercised
 
     agreed, given = {}, {}
     for item, row in zip(in_votes, consensus.rows()):
