@@ -91,6 +91,7 @@ def assemble_bucket(keyed, config) -> Bucket:
         labels += _labels(batch.column(names.index(config.label_column)), config)
         for name, values in columns.items():  # a column absent from a batch is missing in its rows
             values += scalar_values(batch.column(names.index(name))) if name in names else [None] * batch.num_rows
+    _check_one_annotator_per_row(annotators, config.annotator_column)
     item_ids = sorted(set(keys))
     item_of_row = _codes(keys, item_ids)
     order = np.argsort(item_of_row, kind="stable")  # rows by item, in input order within an item
@@ -123,6 +124,13 @@ def _item_keys(column) -> list:
     if set(map(type, values)) <= {str}:
         return values
     return [MISSING_ITEM if v is None else str(v) for v in values]
+
+
+def _check_one_annotator_per_row(annotators: list, column: str) -> None:
+    if list in set(map(type, annotators)):
+        several = next(a for a in annotators if isinstance(a, list))
+        raise BadInputError(f"column {column!r}: expected one annotator id per row, got {several!r}; "
+                            "write one row per annotator")
 
 
 def _codes(values: list, distinct: list) -> np.ndarray:

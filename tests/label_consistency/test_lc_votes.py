@@ -1,5 +1,7 @@
-"""The array path (votes.VoteTable) equals the item-by-item path on random tables (pyarrow + NumPy, no Beam)."""
+"""Assembling a bucket: the array path (votes.VoteTable) equals the item-by-item path on random tables, and bad rows
+are named (pyarrow + NumPy, no Beam)."""
 import random
+import re
 
 import numpy as np
 import pyarrow as pa
@@ -9,6 +11,7 @@ from components.label_consistency.accumulator import AgreementAccumulator
 from components.label_consistency.buckets import assemble_bucket, rows_by_bucket
 from components.label_consistency.config import LabelConsistencyConfig
 from components.label_consistency.consensus import consensus_row
+from components.label_consistency.items import BadInputError
 from components.label_consistency.votes import _row_counts
 
 def _table(seed: int, classes: list, n_items: int = 400, annotators=(1, 2, 3, 4, 10, 20)) -> tuple:
@@ -92,3 +95,11 @@ def test_row_counts_equal_numpys_unique_rows(high):
     columns = [rng.integers(0, high, 500) // (high // 4) * (high // 4) for _ in range(4)]
     rows, counts = np.unique(np.stack(columns, axis=1), axis=0, return_counts=True)
     assert _row_counts(*columns) == list(zip(map(tuple, rows.tolist()), counts.tolist()))
+
+
+def test_several_annotator_ids_in_one_row_is_bad_input_naming_the_column():
+    rows = [{"item_id": "a", "annotator_id": ["x", "y"], "label": "cat"}, {"item_id": "a", "annotator_id": ["z"],
+                                                                          "label": "dog"}]
+    with pytest.raises(BadInputError, match=re.escape("column 'annotator_id': expected one annotator id per row, "
+                                                      "got ['x', 'y']")):
+        _bucket(rows, LabelConsistencyConfig(n_buckets=1))
