@@ -104,15 +104,16 @@ class ConsensusSummaryCombineFn(_BucketCombineFn):
         for flags, count in Counter(consensus.flags).items():
             for flag in flags:
                 acc["flags"][flag] += count
-        for annotator, (agreed, given) in bucket.votes.annotator_agreement().items():
+        votes = bucket.votes
+        for annotator, (agreed, given) in votes.annotator_agreement(consensus.labels[:votes.n_items]).items():
             acc["annotators"][annotator] += agreed
             acc["labels"][annotator] += given
-        for k, item in enumerate(bucket.items, start=bucket.votes.n_items):
+        for k, item in enumerate(bucket.items, start=votes.n_items):
             for annotator, label in item["labels"].items():
                 acc["labels"][annotator] += 1
                 acc["annotators"][annotator] += int(_agrees(label, consensus.labels[k], self._config))
         shown = self._config.max_report_consensus + 1  # each part of the bucket is in id order: its first rows
-        candidates = [*range(min(shown, bucket.votes.n_items)), *range(bucket.votes.n_items, len(consensus))[:shown]]
+        candidates = [*range(min(shown, votes.n_items)), *range(votes.n_items, len(consensus))[:shown]]
         acc["shown"] = self._first(acc["shown"] + [consensus.row(k) for k in candidates
                                                     if consensus.items[k] is not None])
         return acc

@@ -19,7 +19,7 @@ from components.label_consistency.consensus import ConsensusColumns
 from components.label_consistency.items import (BadInputError, InvalidLabel, assemble_item, normalize_label,
                                                 valid_label)
 from components.label_consistency.values import column_values, scalar_values
-from components.label_consistency.votes import VoteTable
+from components.label_consistency.votes import VoteTable, run_starts
 
 MISSING_ITEM = "\x00missing item id"
 BYTES_PER_BUCKET = 1 << 20
@@ -71,7 +71,7 @@ def rows_by_bucket(batch: pa.RecordBatch, config, source: str = "annotations"):
     order = np.argsort(buckets, kind="stable")
     ordered = buckets[order]
     by_bucket = batch.take(pa.array(order))
-    starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]]) if len(order) else []
+    starts = run_starts(ordered).tolist()
     for start, end in zip(starts, [*starts[1:], len(order)]):
         yield int(ordered[start]), _serialize(by_bucket.slice(start, end - start))
 

@@ -119,8 +119,8 @@ def _write_bucket(bucket, config, splits, split_uris):
     by_split = {}
     for split, example in zip(example_io.splits_for([consensus.items[k] for k in positions], splits), examples):
         by_split.setdefault(split, []).append(example)
+    name = f"consensus-{bucket.index:05d}-of-{config.n_buckets:05d}.gz"
     for split, records in by_split.items():
-        name = f"consensus-{bucket.index:05d}-of-{config.n_buckets:05d}.gz"
         write_gzipped_tfrecords(os.path.join(split_uris[split], name), records)
 
 

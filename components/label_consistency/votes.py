@@ -53,12 +53,12 @@ class VoteTable:
         acc.n_items = self.n_items
         acc.n_single_label_items = int((np.bincount(self.item_of_row) < 2).sum())
         acc.annotator_labels.update(_counts_by_code(self.annotator_of_row, annotators))
-        left, right = _pairs_within_runs(_run_starts(self.item_of_row), self.n_rows)
+        left, right = _pairs_within_runs(run_starts(self.item_of_row), self.n_rows)
         ann, lab = self.annotator_of_row, self.label_of_row
         for (a, b, x, y), count in _row_counts(ann[left], ann[right], lab[left], lab[right]):
             acc.pair_tables[(annotators[a], annotators[b])][(labels[x], labels[y])] += count
         item, label, votes = self._votes()
-        starts = _run_starts(item)
+        starts = run_starts(item)
         for size, rows in _runs_by_size(starts, len(item)):
             for profile, units in _row_counts(*(label[rows[:, j]] for j in range(size)),
                                               *(votes[rows[:, j]] for j in range(size))):
@@ -80,11 +80,11 @@ class VoteTable:
                                 confidence=confidence.tolist(), n_labels=n_labels.tolist(),
                                 flags=[_FLAGS_OF_MASK[m] for m in masks.tolist()])
 
-    def annotator_agreement(self) -> dict:
-        """{annotator: (labels equal to the majority vote, labels given)}."""
-        if not self.n_items:
-            return {}
-        winner = self._majority()[0]
+    def annotator_agreement(self, consensus_labels: list) -> dict:
+        """{annotator: (labels equal to their item's consensus label, labels given)}; consensus_labels[k] is item
+        k's (the labels of `majority`)."""
+        code_of = {label: k for k, label in enumerate(self.labels)}
+        winner = np.fromiter(map(code_of.__getitem__, consensus_labels), np.int64, len(consensus_labels))
         agreeing_rows = self.label_of_row == winner[self.item_of_row]
         given = np.bincount(self.annotator_of_row, minlength=len(self.annotators))
         agreed = np.bincount(self.annotator_of_row[agreeing_rows], minlength=len(self.annotators))
@@ -102,7 +102,7 @@ class VoteTable:
         if not len(item):
             empty = np.zeros(0, np.int64)
             return empty, np.zeros(0), empty, empty
-        starts = _run_starts(item)
+        starts = run_starts(item)
         top = np.maximum.reduceat(votes, starts)
         is_top = votes == np.repeat(top, _run_sizes(starts, len(item)))
         first_top = np.minimum.reduceat(np.where(is_top, np.arange(len(item)), len(item)), starts)
@@ -110,7 +110,7 @@ class VoteTable:
         return label[first_top], top / n_labels, n_labels, (np.add.reduceat(is_top, starts) > 1).astype(np.int64)
 
 
-def _run_starts(sorted_codes: np.ndarray) -> np.ndarray:
+def run_starts(sorted_codes: np.ndarray) -> np.ndarray:
     """Where each run of equal values starts in a sorted array."""
     if not len(sorted_codes):
         return np.zeros(0, np.int64)

@@ -71,7 +71,7 @@ def test_vote_table_equals_adding_items_one_by_one(classes, annotators):
         for annotator, label in labels_of[item].items():
             given[annotator] = given.get(annotator, 0) + 1
             agreed[annotator] = agreed.get(annotator, 0) + (label == row["label"])
-    assert votes.annotator_agreement() == {a: (agreed[a], given[a]) for a in given}
+    assert votes.annotator_agreement(consensus.labels) == {a: (agreed[a], given[a]) for a in given}
 
 
 def test_other_kinds_and_dawid_skene_take_the_item_by_item_path():
@@ -84,7 +84,7 @@ def test_other_kinds_and_dawid_skene_take_the_item_by_item_path():
 
 def test_an_empty_vote_table_adds_nothing():
     bucket = _bucket([{"item_id": None, "annotator_id": "a", "label": "cat"}], LabelConsistencyConfig(n_buckets=1))
-    assert bucket.votes.n_items == 0 and bucket.votes.annotator_agreement() == {}
+    assert bucket.votes.n_items == 0 and bucket.votes.annotator_agreement([]) == {}
     assert bucket.votes.agreement().__getstate__() == AgreementAccumulator().__getstate__()
     assert len(bucket.votes.majority()) == 0 and [it["item"] for it in bucket.items] == [None]
 
