@@ -14,13 +14,13 @@ import sys
 import tempfile
 import time
 
-from pipelines.local_runner import PIPELINE_NAME
-from pipelines.run_summary import latest_run, sqlite_store
+from tfx_dcai.pipelines.local_runner import PIPELINE_NAME
+from tfx_dcai.pipelines.run_summary import latest_run, sqlite_store
 
 
 def one_run(standard_only: bool) -> dict:
     output = tempfile.mkdtemp(prefix="dcai-bench-")
-    code = ("import sys; from pipelines.local_runner import run_local; "
+    code = ("import sys; from tfx_dcai.pipelines.local_runner import run_local; "
             f"run_local({output!r}, enable_cache=False{', branches=[]' if standard_only else ''})")
     before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     start = time.perf_counter()

@@ -1,21 +1,21 @@
 """tfx-dcai: TFX components for data-centric AI.
 
-Names are resolved lazily (PEP 562) so that `import components.reports` and the `dcai` CLI stay free of
+Names are resolved lazily (PEP 562) so that `import tfx_dcai.reports` and the `dcai` CLI stay free of
 TensorFlow, which `tfx` imports on first use.
 """
 import importlib
 
 _EXPORTS = {
-    "DriftReport": "components.artifacts",
-    "LabelConsistencyReport": "components.artifacts",
-    "SliceReport": "components.artifacts",
-    "SlicingSpecs": "components.artifacts",
-    "DriftBlessing": "components.artifacts",
-    "LabelConsistencyBlessing": "components.artifacts",
-    "SliceBlessing": "components.artifacts",
-    "LabelConsistencyGen": "components.label_consistency.component",
-    "DriftValidator": "components.drift_validator.component",
-    "SliceErrorAnalyzer": "components.slice_error_analyzer.component",
+    "DriftReport": "tfx_dcai.artifacts",
+    "LabelConsistencyReport": "tfx_dcai.artifacts",
+    "SliceReport": "tfx_dcai.artifacts",
+    "SlicingSpecs": "tfx_dcai.artifacts",
+    "DriftBlessing": "tfx_dcai.artifacts",
+    "LabelConsistencyBlessing": "tfx_dcai.artifacts",
+    "SliceBlessing": "tfx_dcai.artifacts",
+    "LabelConsistencyGen": "tfx_dcai.label_consistency.component",
+    "DriftValidator": "tfx_dcai.drift_validator.component",
+    "SliceErrorAnalyzer": "tfx_dcai.slice_error_analyzer.component",
 }
 
 __all__ = sorted(_EXPORTS)

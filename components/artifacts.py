@@ -16,40 +16,40 @@ _BLESSING_PROPERTY_DOC = "custom property `blessed`: 1 pass, 0 blocked, 2 no bas
 
 class DriftReport(artifact.Artifact):
     """drift_report.json + drift_report.html written by DriftValidator."""
-    TYPE_NAME = "components.DriftReport"
+    TYPE_NAME = "tfx_dcai.DriftReport"
     TYPE_ANNOTATION = Metrics
 
 
 class LabelConsistencyReport(artifact.Artifact):
     """label_consistency_report.json + .html written by LabelConsistencyGen."""
-    TYPE_NAME = "components.LabelConsistencyReport"
+    TYPE_NAME = "tfx_dcai.LabelConsistencyReport"
     TYPE_ANNOTATION = Metrics
 
 
 class SliceReport(artifact.Artifact):
     """slice_report.json + slice_report.html written by SliceErrorAnalyzer."""
-    TYPE_NAME = "components.SliceReport"
+    TYPE_NAME = "tfx_dcai.SliceReport"
     TYPE_ANNOTATION = Metrics
 
 
 class SlicingSpecs(artifact.Artifact):
     """TFMA SlicingSpecs (slicing_specs.json) for the slices SliceErrorAnalyzer found."""
-    TYPE_NAME = "components.SlicingSpecs"
+    TYPE_NAME = "tfx_dcai.SlicingSpecs"
 
 
 class DriftBlessing(artifact.Artifact):
     __doc__ = f"DriftValidator's verdict; {_BLESSING_PROPERTY_DOC}."
-    TYPE_NAME = "components.DriftBlessing"
+    TYPE_NAME = "tfx_dcai.DriftBlessing"
 
 
 class LabelConsistencyBlessing(artifact.Artifact):
     __doc__ = f"LabelConsistencyGen's verdict; {_BLESSING_PROPERTY_DOC}."
-    TYPE_NAME = "components.LabelConsistencyBlessing"
+    TYPE_NAME = "tfx_dcai.LabelConsistencyBlessing"
 
 
 class SliceBlessing(artifact.Artifact):
     __doc__ = f"SliceErrorAnalyzer's verdict; {_BLESSING_PROPERTY_DOC}."
-    TYPE_NAME = "components.SliceBlessing"
+    TYPE_NAME = "tfx_dcai.SliceBlessing"
 
 
 def set_blessed(blessing: artifact.Artifact, value: int) -> None:

@@ -18,7 +18,7 @@ from typing import Dict, List, Tuple
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from components.errors import InputError
+from tfx_dcai.errors import InputError
 
 CSV_SUFFIXES = (".csv", ".csv.gz")
 NULL_VALUES = ["", "NA", "N/A", "null", "NULL"]

@@ -1,9 +1,4 @@
-"""tfx-dcai pipelines: the Chicago taxi pipeline, its runners and the `dcai` CLI."""
-import os
+"""tfx-dcai pipelines: the Chicago taxi pipeline, its runners and the `dcai` CLI (installed as `tfx_dcai.pipelines`)."""
+from tfx_dcai.schemas import schema_path
 
-# TFX 1.16's Trainer and Evaluator need Keras 2 (tf-keras) under TensorFlow 2.16; it must be chosen before TensorFlow
-# is imported, so `dcai demo` works without `make` (which exports it too). A user's own setting wins.
-os.environ.setdefault("TF_USE_LEGACY_KERAS", "1")
-
-REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-TAXI_SCHEMA = os.path.join(REPO_ROOT, "schemas", "taxi", "schema.pbtxt")
+TAXI_SCHEMA = schema_path("taxi")

@@ -10,9 +10,9 @@ import sys
 
 # Component subcommands: name -> (module with add_arguments(parser) and run(args) -> int, help line).
 COMPONENT_COMMANDS = {
-    "drift": ("components.drift_validator.cli", "compare current data with a baseline: anomalies, data and concept drift"),
-    "agreement": ("components.label_consistency.cli", "labeler agreement, per-class diagnosis and consensus labels"),
-    "slices": ("components.slice_error_analyzer.cli", "find the data slices where a model is significantly worse"),
+    "drift": ("tfx_dcai.drift_validator.cli", "compare current data with a baseline: anomalies, data and concept drift"),
+    "agreement": ("tfx_dcai.label_consistency.cli", "labeler agreement, per-class diagnosis and consensus labels"),
+    "slices": ("tfx_dcai.slice_error_analyzer.cli", "find the data slices where a model is significantly worse"),
 }
 EXIT_BAD_INPUT = 2
 
@@ -39,10 +39,10 @@ def _writable_dir(path: str) -> str:
 
 
 def _demo(args, beam_args) -> int:
-    from pipelines.local_runner import PIPELINE_NAME, run_local
-    from pipelines.run_summary import format_summary, latest_run, sqlite_store
+    from tfx_dcai.pipelines.local_runner import PIPELINE_NAME, run_local
+    from tfx_dcai.pipelines.run_summary import format_summary, latest_run, sqlite_store
 
-    from pipelines.taxi_pipeline import default_branches
+    from tfx_dcai.pipelines.taxi_pipeline import default_branches
 
     paths = run_local(args.output_dir, beam_pipeline_args=beam_args, data_fraction=args.data_fraction,
                       enable_cache=not args.no_cache, train_steps=args.train_steps,
@@ -52,7 +52,7 @@ def _demo(args, beam_args) -> int:
 
 
 def _compile_kubeflow(args, beam_args) -> int:
-    from pipelines.kubeflow_runner import compile_kubeflow
+    from tfx_dcai.pipelines.kubeflow_runner import compile_kubeflow
 
     path = compile_kubeflow(args.output, image=args.image, pipeline_root=args.pipeline_root,
                             data_root=args.data_root, beam_pipeline_args=beam_args)
@@ -61,7 +61,7 @@ def _compile_kubeflow(args, beam_args) -> int:
 
 
 def _prepare_data(args, beam_args) -> int:
-    from pipelines.taxi_data import prepare_taxi_data
+    from tfx_dcai.pipelines.taxi_data import prepare_taxi_data
 
     manifest = prepare_taxi_data(args.output_dir, fraction=args.data_fraction)
     print(f"prepared {manifest['rows_out']} trips in {args.output_dir} (dropped: {manifest['dropped'] or 'none'})")
@@ -69,7 +69,7 @@ def _prepare_data(args, beam_args) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from pipelines.kubeflow_runner import DEFAULT_DATA_ROOT, DEFAULT_IMAGE, DEFAULT_PIPELINE_ROOT
+    from tfx_dcai.pipelines.kubeflow_runner import DEFAULT_DATA_ROOT, DEFAULT_IMAGE, DEFAULT_PIPELINE_ROOT
 
     parser = _Parser(prog="dcai", description=__doc__.split("\n")[0],
                      epilog="Arguments after a lone '--' are Beam pipeline args, e.g. "
@@ -107,12 +107,16 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv=None) -> int:
+    """The `dcai` console script. It selects tf-keras for TFX 1.16's Trainer and Evaluator under TensorFlow 2.16
+    (TF_USE_LEGACY_KERAS=1, unless the user set it) before anything imports TensorFlow: entry points set process
+    state, library modules do not."""
+    os.environ.setdefault("TF_USE_LEGACY_KERAS", "1")
     argv = list(sys.argv[1:] if argv is None else argv)
     beam_args = argv[argv.index("--") + 1:] if "--" in argv else []
     argv = argv[:argv.index("--")] if "--" in argv else argv
     args = build_parser().parse_args(argv)
-    from components.errors import InputError
-    from pipelines.taxi_data import TaxiDataError
+    from tfx_dcai.errors import InputError
+    from tfx_dcai.pipelines.taxi_data import TaxiDataError
 
     try:
         return args.handler(args, beam_args)

@@ -13,11 +13,11 @@ from typing import List
 
 from tfx import v1 as tfx
 
-from components.artifacts import DriftReport
-from components.drift_validator.component import DriftValidator
-from components.drift_validator.config import DriftConfig
-from components.history import LatestUpToStrategy
-from pipelines.taxi_data import LABEL
+from tfx_dcai.artifacts import DriftReport
+from tfx_dcai.drift_validator.component import DriftValidator
+from tfx_dcai.drift_validator.config import DriftConfig
+from tfx_dcai.history import LatestUpToStrategy
+from tfx_dcai.pipelines.taxi_data import LABEL
 
 HISTORY_RUNS = 10
 MONITOR_ID = "DriftValidator"

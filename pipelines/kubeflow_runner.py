@@ -2,7 +2,7 @@
 
 The JSON runs on Kubeflow Pipelines 2.x or Vertex AI Pipelines with the image built from the repository's
 Dockerfile (TFX 1.16 + this package at /tfx-dcai). Compiling needs no cluster and no cloud access: the
-Trainer uses the image's installed `pipelines.trainer.taxi_trainer.run_fn`, so nothing is uploaded at compile time.
+Trainer uses the image's installed `tfx_dcai.pipelines.trainer.taxi_trainer.run_fn`, so nothing is uploaded at compile time.
 """
 import os
 
@@ -19,7 +19,7 @@ def compile_kubeflow(output_file: str, image: str = DEFAULT_IMAGE, pipeline_root
     """Write the KFP v2 pipeline JSON to `output_file`; returns its path."""
     from tfx import v1 as tfx
 
-    from pipelines.taxi_pipeline import create_pipeline, default_branches
+    from tfx_dcai.pipelines.taxi_pipeline import create_pipeline, default_branches
 
     pipeline = create_pipeline(
         pipeline_name=PIPELINE_NAME, pipeline_root=pipeline_root, data_root=data_root,

@@ -13,11 +13,11 @@ from tfx.dsl.component.experimental.annotations import OutputArtifact, InputArti
 from tfx.dsl.component.experimental.decorators import component
 from tfx.types import artifact_utils, standard_artifacts
 
-from components.artifacts import LabelConsistencyReport
-from components.history import LatestUpToStrategy
-from components.label_consistency.component import LabelConsistencyGen
-from pipelines import label_consistency_simulation as simulation
-from pipelines.taxi_pipeline import trainer_code
+from tfx_dcai.artifacts import LabelConsistencyReport
+from tfx_dcai.history import LatestUpToStrategy
+from tfx_dcai.label_consistency.component import LabelConsistencyGen
+from tfx_dcai.pipelines import label_consistency_simulation as simulation
+from tfx_dcai.pipelines.taxi_pipeline import trainer_code
 
 ANNOTATION_SPLIT = "annotations"
 CONSISTENCY_ID = "LabelConsistencyGen"
@@ -30,7 +30,7 @@ def SimulatedLabelers(examples: InputArtifact[standard_artifacts.Examples],
     """Three simulated labelers label `n_items` train trips under the named instructions (one row per label)."""
     import glob
 
-    from components import tf_example
+    from tfx_dcai import tf_example
 
     pattern = os.path.join(artifact_utils.get_split_uri([examples], "train"), "*")
     trips = simulation.choose_trips(tf_example.read_gzipped(sorted(glob.glob(pattern))), n_items)
@@ -44,7 +44,7 @@ def SimulatedLabelers(examples: InputArtifact[standard_artifacts.Examples],
 
 def add_label_consistency(nodes, instructions_version: str = "v2", n_items: int = 1000,
                           train_steps: int = 200, eval_steps: int = 20, with_history: bool = True) -> list:
-    """The branch's components for `nodes` (a pipelines.taxi_pipeline.TaxiNodes).
+    """The branch's components for `nodes` (a tfx_dcai.pipelines.taxi_pipeline.TaxiNodes).
 
     `with_history` adds a resolver of the latest earlier report (for the before/after comparison)."""
     labelers = SimulatedLabelers(examples=nodes.train_gen.outputs["examples"],

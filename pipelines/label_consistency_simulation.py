@@ -12,7 +12,7 @@ instructions; they see the trip including `tips` and `fare`.
 Trips are the `n_items` labelled trips with the smallest SHA-256 of their serialized tf.Example; slips are
 decided by a hash of (trip, labeler, instructions), so every run and every machine produces the same labels.
 """
-from components.hashing import hash64, unit_hash
+from tfx_dcai.hashing import hash64, unit_hash
 
 LABEL = "big_tipper"
 LABELERS = ("A", "B", "C")

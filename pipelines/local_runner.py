@@ -38,9 +38,9 @@ def run_local(output_dir: str, beam_pipeline_args: Optional[Sequence[str]] = Non
     """Prepare the taxi data (if needed) and run the whole pipeline; returns the paths of the run."""
     from tfx import v1 as tfx
 
-    from pipelines.scratch import scoped_tempdir
-    from pipelines.taxi_data import prepare_taxi_data
-    from pipelines.taxi_pipeline import create_pipeline
+    from tfx_dcai.pipelines.scratch import scoped_tempdir
+    from tfx_dcai.pipelines.taxi_data import prepare_taxi_data
+    from tfx_dcai.pipelines.taxi_pipeline import create_pipeline
 
     paths = LocalPaths(os.path.abspath(output_dir))
     prepare_taxi_data(paths.data_root, fraction=data_fraction)

@@ -10,8 +10,8 @@
 import json
 from typing import List
 
-from components.slice_error_analyzer.component import SliceErrorAnalyzer
-from pipelines.taxi_data import LABEL
+from tfx_dcai.slice_error_analyzer.component import SliceErrorAnalyzer
+from tfx_dcai.pipelines.taxi_data import LABEL
 
 EXCLUDED_FEATURES = ("tips",)
 

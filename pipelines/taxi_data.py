@@ -13,7 +13,7 @@ import glob
 import json
 import os
 
-from components.hashing import hash64
+from tfx_dcai.hashing import hash64
 
 LABEL = "big_tipper"
 TIP_SHARE = 0.2
@@ -125,7 +125,7 @@ def _read_manifest(path: str):
 
 
 def _write_sources(inputs, output_root: str, fraction: float) -> dict:
-    from components import tf_example  # TensorFlow I/O, imported only when data is actually written
+    from tfx_dcai import tf_example  # TensorFlow I/O, imported only when data is actually written
 
     counts = {"rows_in": 0, "rows_sampled_out": 0, "dropped": {}, "rows_out": {s: 0 for s in SOURCES}}
     for source in SOURCES:

@@ -18,13 +18,13 @@ import tensorflow_model_analysis as tfma
 from tfx import v1 as tfx
 from tfx.dsl.components.base.base_node import BaseNode
 
-from components.environment_validator.component import EnvironmentExampleValidator
-from pipelines import TAXI_SCHEMA
-from pipelines.taxi_data import LABEL
+from tfx_dcai.environment_validator.component import EnvironmentExampleValidator
+from tfx_dcai.pipelines import TAXI_SCHEMA
+from tfx_dcai.pipelines.taxi_data import LABEL
 
 TRAINER_MODULE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "trainer", "taxi_trainer.py")
 ACCURACY_THRESHOLD = 0.6
-TRAINER_RUN_FN = "pipelines.trainer.taxi_trainer.run_fn"
+TRAINER_RUN_FN = "tfx_dcai.pipelines.trainer.taxi_trainer.run_fn"
 
 
 @dataclasses.dataclass
@@ -88,7 +88,7 @@ def create_nodes(data_root: str, serving_model_dir: str, schema_path: str = TAXI
                  train_steps: int = 500, eval_steps: int = 50,
                  trainer_module_file: Optional[str] = TRAINER_MODULE) -> TaxiNodes:
     """The standard taxi components. `trainer_module_file` None: the Trainer runs the installed
-    `pipelines.trainer.taxi_trainer.run_fn` (as in the Kubeflow image) instead of packaging the module file."""
+    `tfx_dcai.pipelines.trainer.taxi_trainer.run_fn` (as in the Kubeflow image) instead of packaging the module file."""
     train_gen = _example_gen(data_root, "train", {"train": 3, "eval": 1})
     serving_gen = _example_gen(data_root, "serving", {"serving": 1})
     feedback_gen = _example_gen(data_root, "feedback", {"feedback": 1})
@@ -139,9 +139,9 @@ def default_branches(label_instructions: str = "v2", history: bool = True) -> Li
     `history` False drops the resolvers of earlier reports (DriftValidator's history, LabelConsistencyGen's
     before/after): they use a custom resolver strategy, which Kubeflow V2 compilation does not support.
     """
-    from pipelines.drift_validator_branch import add_drift_validator
-    from pipelines.label_consistency_branch import add_label_consistency
-    from pipelines.slice_error_analyzer_branch import add_slice_error_analyzer
+    from tfx_dcai.pipelines.drift_validator_branch import add_drift_validator
+    from tfx_dcai.pipelines.label_consistency_branch import add_label_consistency
+    from tfx_dcai.pipelines.slice_error_analyzer_branch import add_slice_error_analyzer
 
     return [lambda nodes: add_label_consistency(nodes, instructions_version=label_instructions, with_history=history),
             add_slice_error_analyzer, lambda nodes: add_drift_validator(nodes, with_history=history)]

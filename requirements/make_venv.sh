@@ -40,5 +40,5 @@ export UV_PYTHON_DOWNLOADS=never
 rm -rf "$VENV"
 uv venv --quiet --seed -p "$PY" "$VENV"     # --seed: TFX's Trainer installs the module file with pip
 uv pip install --quiet -p "$VENV/bin/python" -r "$LOCK"
-uv pip install --quiet -p "$VENV/bin/python" --no-deps --config-settings editable_mode=compat -e .
+uv pip install --quiet -p "$VENV/bin/python" --no-deps -e .
 sha256sum "$LOCK" setup.py | sha256sum | cut -c1-16 > "$STAMP"

@@ -16,7 +16,7 @@ def pytest_configure(config):
 @pytest.fixture(scope="session", autouse=True)
 def _scoped_tempdir():
     """Temporary files of the session (TFX's per-executor package copies among them) removed at its end."""
-    from pipelines.scratch import scoped_tempdir
+    from tfx_dcai.pipelines.scratch import scoped_tempdir
 
     with scoped_tempdir(prefix="dcai-tests-") as scratch:
         yield scratch
@@ -25,7 +25,7 @@ def _scoped_tempdir():
 @pytest.fixture(scope="session")
 def small_taxi_data(tmp_path_factory):
     """The prepared train/serving/feedback sources on a deterministic 15% sample of the trips."""
-    from pipelines.taxi_data import prepare_taxi_data
+    from tfx_dcai.pipelines.taxi_data import prepare_taxi_data
 
     root = str(tmp_path_factory.mktemp("taxi_data"))
     manifest = prepare_taxi_data(root, fraction=SMALL_FRACTION)
@@ -35,7 +35,7 @@ def small_taxi_data(tmp_path_factory):
 @pytest.fixture(scope="session")
 def full_taxi_data(tmp_path_factory):
     """All 15,000 prepared trips."""
-    from pipelines.taxi_data import prepare_taxi_data
+    from tfx_dcai.pipelines.taxi_data import prepare_taxi_data
 
     root = str(tmp_path_factory.mktemp("taxi_data_full"))
     return root, prepare_taxi_data(root)

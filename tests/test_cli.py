@@ -6,8 +6,8 @@ import sys
 
 import pytest
 
-from pipelines import REPO_ROOT
-from pipelines.cli import main
+from tests.paths import REPO_ROOT
+from tfx_dcai.pipelines.cli import main
 
 TAXI_COMMANDS = ("demo", "prepare-data", "compile-kubeflow")
 
@@ -17,7 +17,7 @@ def run_python(code: str) -> subprocess.CompletedProcess:
 
 
 def test_help_lists_every_command_without_importing_tensorflow():
-    result = run_python("import sys; from pipelines.cli import main\n"
+    result = run_python("import sys; from tfx_dcai.pipelines.cli import main\n"
                         "try:\n    main(['--help'])\nexcept SystemExit as e:\n    code = e.code\n"
                         "print('TF_LOADED' if 'tensorflow' in sys.modules or 'tfx' in sys.modules else 'TF_FREE', code)")
     assert result.stdout.strip().endswith("TF_FREE 0"), result.stderr
@@ -25,11 +25,14 @@ def test_help_lists_every_command_without_importing_tensorflow():
         assert command in result.stdout
 
 
-def test_the_pipelines_package_selects_tf_keras_before_tensorflow_is_imported():
+def test_the_dcai_entry_point_selects_tf_keras_and_importing_the_library_does_not():
     env = {k: v for k, v in os.environ.items() if k != "TF_USE_LEGACY_KERAS"}
-    result = subprocess.run([sys.executable, "-c", "import os, pipelines; print(os.environ['TF_USE_LEGACY_KERAS'])"],
-                            capture_output=True, text=True, cwd=REPO_ROOT, timeout=120, env=env)
-    assert result.stdout.strip() == "1", result.stderr
+    code = ("import os, tfx_dcai, tfx_dcai.pipelines, tfx_dcai.pipelines.cli as cli\n"
+            "print(os.environ.get('TF_USE_LEGACY_KERAS', 'unset'))\n"
+            "try:\n    cli.main(['--help'])\nexcept SystemExit:\n    pass\n"
+            "print(os.environ.get('TF_USE_LEGACY_KERAS', 'unset'))")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd="/", timeout=120, env=env)
+    assert result.stdout.split()[0] == "unset" and result.stdout.split()[-1] == "1", result.stderr
 
 
 def one_line_error(capsys) -> str:
@@ -56,7 +59,7 @@ def test_unwritable_output_directory_is_one_line_and_exit_2(capsys, tmp_path):
 
 
 def test_missing_taxi_test_data_is_one_line_and_exit_2(capsys, tmp_path, monkeypatch):
-    from pipelines import taxi_data
+    from tfx_dcai.pipelines import taxi_data
 
     monkeypatch.setattr(taxi_data, "taxi_testdata_dir", lambda: str(tmp_path / "empty"))
     assert main(["prepare-data", "--output-dir", str(tmp_path / "out")]) == 2

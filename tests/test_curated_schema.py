@@ -3,7 +3,7 @@ import os
 
 import pytest
 
-from pipelines import TAXI_SCHEMA
+from tfx_dcai.pipelines import TAXI_SCHEMA
 
 EXPECTED_DIFFERENCES = [
     "default_environment: [] -> ['TRAINING', 'SERVING']",
@@ -41,7 +41,7 @@ def statistics(full_taxi_data):
 def test_curated_schema_differs_from_inference_exactly_by_the_reviewed_changes(statistics):
     import tensorflow_data_validation as tfdv
 
-    from pipelines.schema_review import schema_differences
+    from tfx_dcai.pipelines.schema_review import schema_differences
 
     inferred = tfdv.infer_schema(statistics["train"])
     differences = schema_differences(tfdv.load_schema_text(TAXI_SCHEMA), inferred)

@@ -1,12 +1,12 @@
-"""components.data_io: CSV and TFRecord PATHs into consistent RecordBatches, and clear errors."""
+"""tfx_dcai.data_io: CSV and TFRecord PATHs into consistent RecordBatches, and clear errors."""
 import os
 import subprocess
 import sys
 
 import pytest
 
-from components import data_io
-from components.errors import InputError
+from tfx_dcai import data_io
+from tfx_dcai.errors import InputError
 
 
 def _write_ipc(batch, directory):

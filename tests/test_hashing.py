@@ -1,7 +1,7 @@
 """text_hashes against a byte-by-byte reference (FNV-1a's published vectors, MurmurHash3's finalizer)."""
 import random
 
-from components.hashing import text_hashes
+from tfx_dcai.hashing import text_hashes
 
 MASK = (1 << 64) - 1
 

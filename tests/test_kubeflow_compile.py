@@ -13,7 +13,7 @@ EXPECTED_TASKS = (STANDARD_NODES - {"latest_blessed_model_resolver"}) | DCAI_NOD
 
 @pytest.fixture(scope="module")
 def compiled(tmp_path_factory):
-    from pipelines.cli import main
+    from tfx_dcai.pipelines.cli import main
 
     output = tmp_path_factory.mktemp("kfp") / "pipeline.json"
     assert main(["compile-kubeflow", "--output", str(output), "--image", IMAGE,
@@ -45,12 +45,12 @@ def test_every_container_runs_the_given_image_with_the_tfx_entrypoint(compiled):
 def test_container_paths_point_into_the_image_not_this_machine(compiled):
     text = json.dumps(compiled)
     assert "/tfx-dcai/schemas/taxi/schema.pbtxt" in text
-    assert "pipelines.trainer.taxi_trainer.run_fn" in text
+    assert "tfx_dcai.pipelines.trainer.taxi_trainer.run_fn" in text
     assert "/work/" not in text and "/tmp/" not in text
 
 
 def test_custom_artifact_types_are_named_for_the_container_to_import(compiled):
     text = json.dumps(compiled)
-    for type_name in ("components.DriftReport", "components.LabelConsistencyReport", "components.SliceReport",
-                      "components.DriftBlessing"):
+    for type_name in ("tfx_dcai.DriftReport", "tfx_dcai.LabelConsistencyReport", "tfx_dcai.SliceReport",
+                      "tfx_dcai.DriftBlessing"):
         assert type_name in text

@@ -5,7 +5,7 @@ import os
 
 import pytest
 
-from pipelines import REPO_ROOT
+from tests.paths import REPO_ROOT
 
 # notebook: (text its cells must print, title of the HTML report context.show() must render)
 EXPECTED = {

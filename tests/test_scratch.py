@@ -2,7 +2,7 @@
 import os
 import tempfile
 
-from pipelines.scratch import scoped_tempdir
+from tfx_dcai.pipelines.scratch import scoped_tempdir
 
 
 def test_scoped_tempdir_holds_the_runs_temporary_files_and_removes_them():

@@ -4,8 +4,8 @@ import os
 
 import pytest
 
-from pipelines import taxi_data
-from pipelines.taxi_data import TaxiDataError, big_tipper, features_for, in_sample, route_trip, trip_year
+from tfx_dcai.pipelines import taxi_data
+from tfx_dcai.pipelines.taxi_data import TaxiDataError, big_tipper, features_for, in_sample, route_trip, trip_year
 
 TS_2013 = 1357000000  # 2013-01-01 00:26:40 UTC
 TS_2015 = 1430272800  # 2015-04-29 02:00:00 UTC
@@ -77,7 +77,7 @@ def test_prepared_sources_account_for_every_row(small_taxi_data):
 
 
 def test_prepared_files_hold_the_right_years_and_columns(small_taxi_data):
-    from components.tf_example import read_gzipped
+    from tfx_dcai.tf_example import read_gzipped
 
     root, manifest = small_taxi_data
     for source, years in (("train", {2013, 2014}), ("serving", {2015, 2016}), ("feedback", {2015, 2016})):

@@ -3,7 +3,7 @@ import os
 
 import pytest
 
-from pipelines.run_summary import anomalies_by_split, format_summary, latest_run, pushed_model, sqlite_store
+from tfx_dcai.pipelines.run_summary import anomalies_by_split, format_summary, latest_run, pushed_model, sqlite_store
 
 pytestmark = pytest.mark.slow
 
@@ -16,7 +16,7 @@ STANDARD_NODES = {
 @pytest.fixture(scope="module")
 def pipeline_runs(tmp_path_factory, small_taxi_data):
     """Three runs of the standard pipeline in one output directory (one ML Metadata store)."""
-    from pipelines.local_runner import PIPELINE_NAME, run_local
+    from tfx_dcai.pipelines.local_runner import PIPELINE_NAME, run_local
 
     output = str(tmp_path_factory.mktemp("taxi_run"))
     runs = []

@@ -62,7 +62,7 @@ def planted_shift_table(rows: int, seed: int, shifted: bool):
 
 def drift_step(current, baseline):
     """DriftValidator's statistics path (per-feature drift + TFDV comparators) on two statistics protos."""
-    from components.drift_validator.config import DriftConfig
-    from components.drift_validator.validation import DriftInputs, validate
+    from tfx_dcai.drift_validator.config import DriftConfig
+    from tfx_dcai.drift_validator.validation import DriftInputs, validate
     result = validate(DriftInputs(current=current, baseline=baseline), DriftConfig())
     return sorted(f["name"] for f in result.report["features"] if f["drift"])

@@ -3,7 +3,7 @@ n = 100, 1k, 10k, 100k rows per side; TFDV statistics with StatisticsGen's defau
 which ANY feature is flagged, by DriftValidator's per-feature rule (BH q=0.05 + effect floor) and by TFDV's
 fixed JSD threshold 0.1 (its drift comparator on every feature) on the same statistics.
 
-    PYTHONPATH=. nice .venv/bin/python benchmarks/drift_validator/false_alarms.py [--runs 200] [--sizes 100,1000,10000,100000]
+    nice .venv/bin/python benchmarks/drift_validator/false_alarms.py [--runs 200] [--sizes 100,1000,10000,100000]
 
 One line per size: what, ours, anchor (TFDV JSD 0.1), ratio; target ours <= 5%.
 With `--planted-shift SD`, the current side's `fare` moves by SD baseline standard deviations and the lines
@@ -23,9 +23,9 @@ def main():
     parser.add_argument("--planted-shift", type=float, default=0.0, help="fare shift in baseline sd (power)")
     args = parser.parse_args()
 
-    from components.drift_validator.config import DriftConfig
-    from components.drift_validator.feature_drift import compare_statistics
-    from components.drift_validator.tfdv_checks import tfdv_drift_measurements
+    from tfx_dcai.drift_validator.config import DriftConfig
+    from tfx_dcai.drift_validator.feature_drift import compare_statistics
+    from tfx_dcai.drift_validator.tfdv_checks import tfdv_drift_measurements
     from benchmarks.drift_validator.common import statistics, taxi_record_batch
 
     batch = taxi_record_batch()

@@ -8,7 +8,7 @@ from disk with the same Beam runner (what each costs as a pipeline node), and Dr
 Data: the 15,000 taxi trips (halves), and synthetic 20-column sets of 100k and 1M rows per side (shift on num_0).
 Executors are built outside the timings (TFX's BaseBeamExecutor packages TFX once per construction, for both alike).
 
-    PYTHONPATH=. nice .venv/bin/python benchmarks/drift_validator/speed.py [--repeats 3] [--sizes 100000,1000000] [--large-repeats 1]
+    nice .venv/bin/python benchmarks/drift_validator/speed.py [--repeats 3] [--sizes 100000,1000000] [--large-repeats 1]
 """
 import argparse
 import json
@@ -20,7 +20,7 @@ import time
 import numpy as np
 import pyarrow as pa
 
-from pipelines.scratch import scoped_tempdir
+from tfx_dcai.pipelines.scratch import scoped_tempdir
 
 BEAM_ARGS = ["--direct_running_mode=in_memory", "--direct_num_workers=1"]
 
@@ -79,9 +79,9 @@ def statistics_gen(examples, uri: str):
 
 def drift_validator(inputs: dict, uri: str):
     from tfx.types import standard_artifacts
-    from components.artifacts import DriftBlessing, DriftReport
-    from components.drift_validator.config import DriftConfig
-    from components.drift_validator.executor import Executor
+    from tfx_dcai.artifacts import DriftBlessing, DriftReport
+    from tfx_dcai.drift_validator.config import DriftConfig
+    from tfx_dcai.drift_validator.executor import Executor
     executor = Executor(Executor.Context(beam_pipeline_args=BEAM_ARGS, tmp_dir=uri + ".tmp"))
     runs = iter(range(10 ** 6))
 
@@ -138,7 +138,7 @@ def main():
     args = parser.parse_args()
     from tfx.types import standard_artifacts
     from benchmarks.drift_validator.common import taxi_record_batch
-    from pipelines import TAXI_SCHEMA
+    from tfx_dcai.pipelines import TAXI_SCHEMA
     root = tempfile.mkdtemp()
     schema = _artifact(standard_artifacts.Schema, os.path.dirname(TAXI_SCHEMA))
     taxi = taxi_record_batch()

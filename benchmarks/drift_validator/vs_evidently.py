@@ -1,14 +1,14 @@
 """DriftValidator vs Evidently's DataDriftPreset on 100k rows x 20 columns with planted shifts (common.SHIFTED_COLUMNS).
 
 Both tools start from the same two CSV files. Ours (main .venv), timed two ways:
-- end to end: `dcai drift --baseline B.csv --current C.csv` (components.drift_validator.cli.run, in process): TFDV
+- end to end: `dcai drift --baseline B.csv --current C.csv` (tfx_dcai.drift_validator.cli.run, in process): TFDV
   statistics of both sides in Beam, the drift step, the multivariate sample and classifier, the report files;
 - the drift step alone on the two statistics protos (what the DriftValidator component does in a pipeline, where
   StatisticsGen has already computed them).
 Evidently (its own venv, evidently_runner.py in a subprocess): pandas.read_csv of both files + DataDriftPreset.
 Import times are excluded on both sides (reported apart); one untimed warm-up run each; medians of --repeats runs.
 
-    PYTHONPATH=. nice .venv/bin/python benchmarks/drift_validator/vs_evidently.py [--rows 100000] [--repeats 3]
+    nice .venv/bin/python benchmarks/drift_validator/vs_evidently.py [--rows 100000] [--repeats 3]
 """
 import argparse
 import json
@@ -37,7 +37,7 @@ def write_data(rows: int) -> tuple:
 def dcai_drift(paths, output_dir: str) -> list:
     """`dcai drift` in process; returns the drifted feature names from its report."""
     import argparse as ap
-    from components.drift_validator import cli
+    from tfx_dcai.drift_validator import cli
     parser = ap.ArgumentParser()
     cli.add_arguments(parser)
     cli.run(parser.parse_args(["--baseline", paths[0], "--current", paths[1], "--output-dir", output_dir]))
@@ -48,8 +48,8 @@ def dcai_drift(paths, output_dir: str) -> list:
 def ours(paths, repeats):
     """(median end-to-end s, median drift-step s, drifted columns)."""
     from benchmarks.drift_validator.common import drift_step
-    from components.drift_validator.cli import _statistics_and_samples
-    from components.drift_validator.config import DriftConfig
+    from tfx_dcai.drift_validator.cli import _statistics_and_samples
+    from tfx_dcai.drift_validator.config import DriftConfig
     scratch = tempfile.mkdtemp()
     dcai_drift(paths, scratch)  # warm-up
     stats, _ = _statistics_and_samples({"baseline": paths[0], "current": paths[1]}, scratch, DriftConfig())
@@ -80,7 +80,7 @@ def main():
     paths = write_data(args.rows)
     start = time.perf_counter()
     import tensorflow_data_validation  # noqa: F401  (import cost reported apart, as for Evidently)
-    from components.drift_validator import cli, validation  # noqa: F401
+    from tfx_dcai.drift_validator import cli, validation  # noqa: F401
     import_s = time.perf_counter() - start
     end_to_end_s, step_s, our_drifted = ours(paths, args.repeats)
     theirs = evidently(paths, args.repeats)

@@ -1,7 +1,7 @@
 """Krippendorff's alpha on 1M units x 3 coders: tfx-dcai vs the `krippendorff` package (GPL-3, benchmark venv only).
 
 Run in the benchmark environment (requirements/bench-label_consistency.txt):
-    PYTHONPATH=. .venv-bench-label_consistency/bin/python benchmarks/label_consistency/bench_alpha.py
+    .venv-bench-label_consistency/bin/python benchmarks/label_consistency/bench_alpha.py
 Prints one line per level: what, ours (s), anchor (s), ratio, |difference|; medians of --repeats runs.
 """
 import argparse
@@ -11,7 +11,7 @@ import time
 import krippendorff
 import numpy as np
 
-from components.label_consistency import krippendorff_alpha
+from tfx_dcai.label_consistency import krippendorff_alpha
 
 
 def reliability_data(n_units: int, n_coders: int, seed: int = 0) -> np.ndarray:

@@ -1,6 +1,6 @@
 """`dcai agreement` wall time on a CSV of a few thousand annotation rows (fresh process, imports included).
 
-    PYTHONPATH=. .venv/bin/python benchmarks/label_consistency/bench_cli.py
+    .venv/bin/python benchmarks/label_consistency/bench_cli.py
 Prints one line: rows, median seconds of --repeats runs, the issue's 10 s target, ratio.
 """
 import argparse
@@ -35,7 +35,7 @@ def main():
     with tempfile.TemporaryDirectory() as tmp:
         path = os.path.join(tmp, "annotations.csv")
         write_csv(path, args.items)
-        command = [sys.executable, "-c", "import sys; from pipelines.cli import main; sys.exit(main())",
+        command = [sys.executable, "-c", "import sys; from tfx_dcai.pipelines.cli import main; sys.exit(main())",
                    "agreement", "--annotations", path, "--item-column", "item", "--annotator-column", "annotator",
                    "--label-column", "label", "--output-dir", os.path.join(tmp, "out")]
         times, cpu = [], []

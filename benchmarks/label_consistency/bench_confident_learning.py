@@ -1,7 +1,7 @@
 """Confident learning on taxi trips with 12% injected label noise: precision/recall of the flagged examples,
 ours vs cleanlab's find_label_issues on the same out-of-sample probabilities.
 
-    PYTHONPATH=. .venv/bin/python benchmarks/label_consistency/bench_confident_learning.py
+    .venv/bin/python benchmarks/label_consistency/bench_confident_learning.py
 cleanlab (AGPL-3) runs only in the benchmark venv (.venv-bench-label_consistency, from
 requirements/bench-label_consistency.txt), in a subprocess that reads the probabilities this script saved.
 """
@@ -16,7 +16,7 @@ import zlib
 
 import numpy as np
 
-from components.label_consistency.confident_learning import find_label_issues, out_of_sample_probabilities
+from tfx_dcai.label_consistency.confident_learning import find_label_issues, out_of_sample_probabilities
 
 BENCH_PYTHON = os.path.join(os.path.dirname(__file__), "..", "..", ".venv-bench-label_consistency", "bin", "python")
 NUMERIC = ("fare", "tips", "trip_miles", "trip_seconds", "trip_start_hour", "trip_start_day", "trip_start_month",
@@ -32,8 +32,8 @@ np.save(sys.argv[2], find_label_issues(d["labels"], d["probs"], filter_by="prune
 
 def taxi_features():
     """Features and big_tipper of the labelled trips bundled with tfx (tf.Example TFRecords)."""
-    from components import tf_example
-    from pipelines.taxi_data import big_tipper, taxi_testdata_dir
+    from tfx_dcai import tf_example
+    from tfx_dcai.pipelines.taxi_data import big_tipper, taxi_testdata_dir
 
     rows, labels = [], []
     for _, f in tf_example.read_gzipped(sorted(glob.glob(os.path.join(taxi_testdata_dir(), "Split-*", "*")))):

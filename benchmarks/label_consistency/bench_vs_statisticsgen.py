@@ -1,6 +1,6 @@
 """LabelConsistencyGen's executor vs StatisticsGen's executor over the same annotation rows (same Beam runner).
 
-    PYTHONPATH=. .venv/bin/python benchmarks/label_consistency/bench_vs_statisticsgen.py --items 30000
+    .venv/bin/python benchmarks/label_consistency/bench_vs_statisticsgen.py --items 30000
 Both run alternately after one warm-up run each; prints each repeat, then one line: rows, ours (median s),
 StatisticsGen (median s), ratio (target <= 1).
 """
@@ -18,10 +18,10 @@ from tfx.components.statistics_gen.executor import Executor as StatisticsGenExec
 from tfx.dsl.components.base.base_beam_executor import BaseBeamExecutor
 from tfx.types import artifact_utils, standard_artifacts
 
-from components.artifacts import LabelConsistencyBlessing, LabelConsistencyReport
-from components.label_consistency.example_io import to_tf_examples
-from components.label_consistency.executor import Executor as LabelConsistencyExecutor
-from pipelines.scratch import scoped_tempdir
+from tfx_dcai.artifacts import LabelConsistencyBlessing, LabelConsistencyReport
+from tfx_dcai.label_consistency.example_io import to_tf_examples
+from tfx_dcai.label_consistency.executor import Executor as LabelConsistencyExecutor
+from tfx_dcai.pipelines.scratch import scoped_tempdir
 
 BEAM_ARGS = ["--direct_running_mode=in_memory", "--direct_num_workers=1"]
 

@@ -1,10 +1,10 @@
 """`dcai slices` wall time on a 20,000-row CSV with a prediction column (the issue's target: under 30 s).
 
 Data: taxi_errors.py (real trips and model predictions, deterministic resample to 20,000 rows). Runs the
-installed CLI entry (`python -m pipelines.cli slices ...`) in a fresh process --repeats times; prints the median
+installed CLI entry (`python -m tfx_dcai.pipelines.cli slices ...`) in a fresh process --repeats times; prints the median
 and, as a check, whether TensorFlow stayed out of the process.
 
-    PYTHONPATH=. .venv/bin/python benchmarks/slice_error_analyzer/bench_cli.py
+    .venv/bin/python benchmarks/slice_error_analyzer/bench_cli.py
 """
 import argparse
 import os
@@ -30,7 +30,7 @@ def main():
     with tempfile.TemporaryDirectory() as scratch:
         path = os.path.join(scratch, "trips.csv")
         taxi_errors.resample(taxi_errors.trips_with_predictions(), args.rows).to_csv(path, index=False)
-        command = [sys.executable, "-m", "pipelines.cli", "slices", "--examples", path, "--label-column",
+        command = [sys.executable, "-m", "tfx_dcai.pipelines.cli", "slices", "--examples", path, "--label-column",
                    taxi_errors.LABEL, "--prediction-column", "prediction", "--output-dir",
                    os.path.join(scratch, "out")]
         env = dict(os.environ, PYTHONPATH=REPO, PYTHONWARNINGS="ignore")

@@ -9,7 +9,7 @@ of planted rows |S & P| / |S| is not above |P| / n (its expected error rate is t
 imprecise when less than half of its rows are planted (e.g. a parent that is worse only through the planted
 child: true, but not the planted slice).
 
-    PYTHONPATH=. .venv/bin/python benchmarks/slice_error_analyzer/bench_planted.py --trials 6
+    .venv/bin/python benchmarks/slice_error_analyzer/bench_planted.py --trials 6
 """
 import argparse
 import os
@@ -26,8 +26,8 @@ BACKGROUND = 0.10
 
 def _masks(report, data):
     """Row mask of each reported slice, from its predicates."""
-    from components.slice_error_analyzer.api import to_record_batches
-    from components.slice_error_analyzer.encoding import FeatureEncoding, encode_batch
+    from tfx_dcai.slice_error_analyzer.api import to_record_batches
+    from tfx_dcai.slice_error_analyzer.encoding import FeatureEncoding, encode_batch
 
     encodings = [FeatureEncoding(f["name"], f["kind"], edges=tuple(f.get("bin_edges", ())),
                                  values=tuple(f.get("top_values", ()))) for f in report["features"]]
@@ -45,7 +45,7 @@ def _masks(report, data):
 
 
 def trial(seed, levels, effect, trips, probe):
-    from components.slice_error_analyzer import find_slices
+    from tfx_dcai.slice_error_analyzer import find_slices
 
     rng = np.random.default_rng(seed)
     encodings, codes, _ = probe
@@ -76,7 +76,7 @@ def main():
     parser.add_argument("--trials", type=int, default=6, help="trials per (levels, effect)")
     args = parser.parse_args()
     import taxi_errors
-    from components.slice_error_analyzer import find_slices
+    from tfx_dcai.slice_error_analyzer import find_slices
 
     trips = taxi_errors.trips_with_predictions()
     probe_report = find_slices(trips, "big_tipper")

@@ -5,7 +5,7 @@ trip ratios). Each size runs in its own process: `find_slices` with default para
 min_support max(32, n/100), alpha 0.95, k 10), Beam DirectRunner in-process. Prints one line per size:
 what, seconds, peak RSS (MB), and the growth ratio vs the first size.
 
-    PYTHONPATH=. .venv/bin/python benchmarks/slice_error_analyzer/bench_scale.py --rows 100000 1000000
+    .venv/bin/python benchmarks/slice_error_analyzer/bench_scale.py --rows 100000 1000000
 """
 import argparse
 import json
@@ -22,7 +22,7 @@ FEATURES = 20
 def _child(rows: int):
     sys.path.insert(0, HERE)
     import taxi_errors
-    from components.slice_error_analyzer import find_slices
+    from tfx_dcai.slice_error_analyzer import find_slices
 
     data = taxi_errors.widen(taxi_errors.resample(taxi_errors.trips_with_predictions(), rows), FEATURES)
     start = time.perf_counter()

@@ -5,7 +5,7 @@ Both sides search the same binned codes (our encoding: quantile bins, top values
 same alpha, k, max_level, min_support. Each measurement runs in its own process (its VmHWM peak RSS, imports included);
 figures are medians of --repeats runs. Prints one line per comparison: what, ours, anchor, ratio.
 
-    PYTHONPATH=. .venv/bin/python benchmarks/slice_error_analyzer/bench_vs_sliceline.py \
+    .venv/bin/python benchmarks/slice_error_analyzer/bench_vs_sliceline.py \
         --anchor-python .venv-bench-slice_error_analyzer/bin/python
 """
 import argparse
@@ -26,9 +26,9 @@ def _prepare(path: str, rows: int, params: dict):
 
     sys.path.insert(0, HERE)
     import taxi_errors
-    from components.slice_error_analyzer import find_slices
-    from components.slice_error_analyzer.api import to_record_batches
-    from components.slice_error_analyzer.encoding import FeatureEncoding, encode_batch
+    from tfx_dcai.slice_error_analyzer import find_slices
+    from tfx_dcai.slice_error_analyzer.api import to_record_batches
+    from tfx_dcai.slice_error_analyzer.encoding import FeatureEncoding, encode_batch
 
     data = taxi_errors.resample(taxi_errors.trips_with_predictions(), rows)
     data.to_pickle(path + ".pkl")
@@ -61,7 +61,7 @@ def _child(mode: str, path: str, params: dict):
         scores = [s["slice_score"] for s in finder.top_slices_statistics_]
     elif mode == "ours_search":
         sys.path.insert(0, REPO)
-        from components.slice_error_analyzer import sliceline
+        from tfx_dcai.slice_error_analyzer import sliceline
         state = sliceline.search_in_memory(codes, errors, [int(d) for d in data["domains"]],
                                            sliceline.SliceLineParams(params["alpha"], params["k"],
                                                                      params["max_level"], params["min_support"]))
@@ -69,7 +69,7 @@ def _child(mode: str, path: str, params: dict):
     else:  # ours_beam: the whole analysis (profile, binning, Beam search, tests, report) from the DataFrame
         sys.path.insert(0, REPO)
         import pandas as pd
-        from components.slice_error_analyzer import find_slices
+        from tfx_dcai.slice_error_analyzer import find_slices
         frame = pd.read_pickle(path + ".pkl")
         start = time.perf_counter()
         report = find_slices(frame, "big_tipper", ranking="sliceline", **params)

@@ -12,7 +12,7 @@ from typing import Dict, List
 import numpy as np
 from scipy import stats as _stats
 
-from components.drift_validator.binned_measures import jensen_shannon, l_infinity, population_stability_index
+from tfx_dcai.drift_validator.binned_measures import jensen_shannon, l_infinity, population_stability_index
 
 OTHER = "__other__"
 MIN_EXPECTED = 5.0

@@ -22,8 +22,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _config(args):
-    from components.drift_validator.config import DriftConfig
-    from components.errors import InputError
+    from tfx_dcai.drift_validator.config import DriftConfig
+    from tfx_dcai.errors import InputError
     text = args.config or "{}"
     if os.path.isfile(text):
         with open(text, encoding="utf-8") as f:
@@ -46,9 +46,9 @@ def _statistics_and_samples(paths, output_dir, config):
     import apache_beam as beam
     import tensorflow_data_validation as tfdv
     from tensorflow_metadata.proto.v0 import statistics_pb2
-    from components.data_io import read_record_batches
-    from components.drift_validator.tabular import to_list_columns
-    from components.drift_validator.validation import add_sample, read_samples
+    from tfx_dcai.data_io import read_record_batches
+    from tfx_dcai.drift_validator.tabular import to_list_columns
+    from tfx_dcai.drift_validator.validation import add_sample, read_samples
     options = tfdv.StatsOptions(num_quantiles_histogram_buckets=CLI_QUANTILE_BUCKETS)
     files = {side: os.path.join(output_dir, f"{side}_statistics.pb") for side in paths}
     scratch = os.path.join(output_dir, ".samples")
@@ -80,7 +80,7 @@ def _write_bytes(stats, path):
 def _schema(path):
     from google.protobuf import text_format
     from tensorflow_metadata.proto.v0 import schema_pb2
-    from components.errors import InputError
+    from tfx_dcai.errors import InputError
     try:
         with open(path, encoding="utf-8") as f:
             return text_format.Parse(f.read(), schema_pb2.Schema())
@@ -89,8 +89,8 @@ def _schema(path):
 
 
 def run(args) -> int:
-    from components.drift_validator import report as drift_report
-    from components.drift_validator.validation import DriftInputError, DriftInputs, validate
+    from tfx_dcai.drift_validator import report as drift_report
+    from tfx_dcai.drift_validator.validation import DriftInputError, DriftInputs, validate
     for flag, path in (("--baseline", args.baseline), ("--current", args.current), ("--model", args.model)):
         if path and not os.path.exists(path):
             raise DriftInputError(f"{flag} {path}: no such file or directory")

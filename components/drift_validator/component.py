@@ -7,9 +7,9 @@ from tfx.dsl.components.base import base_beam_component, executor_spec
 from tfx.types import standard_artifacts
 from tfx.types.component_spec import ChannelParameter, ComponentSpec, ExecutionParameter
 
-from components.artifacts import DriftBlessing, DriftReport
-from components.drift_validator import executor
-from components.drift_validator.config import DriftConfig
+from tfx_dcai.artifacts import DriftBlessing, DriftReport
+from tfx_dcai.drift_validator import executor
+from tfx_dcai.drift_validator.config import DriftConfig
 
 
 class DriftValidatorSpec(ComponentSpec):

@@ -8,9 +8,9 @@ from typing import Dict, List
 
 import numpy as np
 
-from components.drift_validator.categorical_drift import chi_square
-from components.drift_validator.multiple_testing import benjamini_hochberg
-from components.drift_validator.multivariate import auc
+from tfx_dcai.drift_validator.categorical_drift import chi_square
+from tfx_dcai.drift_validator.multiple_testing import benjamini_hochberg
+from tfx_dcai.drift_validator.multivariate import auc
 
 MIN_RATE_CHANGE = 0.05   # a bin's label rate must move by at least this much to count as changed
 MIN_BIN_ROWS = 20        # smaller bins are not tested

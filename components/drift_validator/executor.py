@@ -15,13 +15,13 @@ from tfx.proto import example_gen_pb2
 from tfx.types import artifact_utils
 from tfx.utils import io_utils, writer_utils
 
-from components import artifacts as dcai_artifacts
-from components.drift_validator import report as drift_report
-from components.drift_validator.config import DriftConfig
-from components.drift_validator.model_scoring import RAW_RECORD_COLUMN
-from components.drift_validator.tabular import serialized_examples_batch
-from components.drift_validator.validation import DriftInputError, DriftInputs, validate
-from components.reports import read_report
+from tfx_dcai import artifacts as dcai_artifacts
+from tfx_dcai.drift_validator import report as drift_report
+from tfx_dcai.drift_validator.config import DriftConfig
+from tfx_dcai.drift_validator.model_scoring import RAW_RECORD_COLUMN
+from tfx_dcai.drift_validator.tabular import serialized_examples_batch
+from tfx_dcai.drift_validator.validation import DriftInputError, DriftInputs, validate
+from tfx_dcai.reports import read_report
 
 _TELEMETRY = ["tfx-dcai", "DriftValidator"]
 

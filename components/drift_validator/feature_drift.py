@@ -13,11 +13,11 @@ from typing import Iterable, List, Optional
 import numpy as np
 from tensorflow_metadata.proto.v0 import statistics_pb2
 
-from components.drift_validator import distributions as dist
-from components.drift_validator.categorical_drift import categorical_drift, chi_square
-from components.drift_validator.config import DriftConfig
-from components.drift_validator.multiple_testing import benjamini_hochberg
-from components.drift_validator.numeric_drift import PiecewiseLinearCdf, binned_shares, numeric_drift
+from tfx_dcai.drift_validator import distributions as dist
+from tfx_dcai.drift_validator.categorical_drift import categorical_drift, chi_square
+from tfx_dcai.drift_validator.config import DriftConfig
+from tfx_dcai.drift_validator.multiple_testing import benjamini_hochberg
+from tfx_dcai.drift_validator.numeric_drift import PiecewiseLinearCdf, binned_shares, numeric_drift
 
 TESTED = "tested"
 UNTESTABLE_STATUSES = {  # status -> drift verdict

@@ -16,7 +16,7 @@ def serving_model_dir(model_uri: str) -> str:
 
 def _serialized(table) -> List[bytes]:
     """Each row as a serialized tf.Example: the raw record when the reader kept it, else built from the row."""
-    from components.tf_example import to_example
+    from tfx_dcai.tf_example import to_example
     if RAW_RECORD_COLUMN in table.column_names:
         return [cell[0] if isinstance(cell, list) else cell for cell in table.column(RAW_RECORD_COLUMN).to_pylist()]
     return [to_example({name: value if isinstance(value, list) else [value] for name, value in row.items()

@@ -10,7 +10,7 @@ from typing import Dict, List
 
 import numpy as np
 
-from components.drift_validator.tabular import encode
+from tfx_dcai.drift_validator.tabular import encode
 
 
 def auc(labels: np.ndarray, scores: np.ndarray) -> float:

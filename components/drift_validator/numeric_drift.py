@@ -17,7 +17,7 @@ from typing import List, Sequence, Tuple
 import numpy as np
 from scipy import stats as _stats
 
-from components.drift_validator.binned_measures import jensen_shannon, population_stability_index
+from tfx_dcai.drift_validator.binned_measures import jensen_shannon, population_stability_index
 
 
 class PiecewiseLinearCdf:

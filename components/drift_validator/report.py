@@ -2,8 +2,8 @@
 import dataclasses
 from typing import List, Optional
 
-from components import reports
-from components.drift_validator.config import DriftConfig
+from tfx_dcai import reports
+from tfx_dcai.drift_validator.config import DriftConfig
 
 REPORT_VERSION = 1
 NO_DRIFT, DRIFT, NO_BASELINE = "NO_DRIFT", "DRIFT", "NO_BASELINE"

@@ -11,15 +11,15 @@ import numpy as np
 import pyarrow as pa
 from tensorflow_metadata.proto.v0 import anomalies_pb2, schema_pb2, statistics_pb2
 
-from components.drift_validator import concept_drift as cd
-from components.errors import InputError
-from components.drift_validator import report as drift_report
-from components.drift_validator import tfdv_checks
-from components.drift_validator.config import DriftConfig
-from components.drift_validator.feature_drift import TESTED, compare_statistics
-from components.drift_validator.model_scoring import RAW_RECORD_COLUMN, score_rows
-from components.drift_validator.multivariate import domain_classifier_drift
-from components.drift_validator.tabular import decode_examples, table_columns
+from tfx_dcai.drift_validator import concept_drift as cd
+from tfx_dcai.errors import InputError
+from tfx_dcai.drift_validator import report as drift_report
+from tfx_dcai.drift_validator import tfdv_checks
+from tfx_dcai.drift_validator.config import DriftConfig
+from tfx_dcai.drift_validator.feature_drift import TESTED, compare_statistics
+from tfx_dcai.drift_validator.model_scoring import RAW_RECORD_COLUMN, score_rows
+from tfx_dcai.drift_validator.multivariate import domain_classifier_drift
+from tfx_dcai.drift_validator.tabular import decode_examples, table_columns
 
 RowReader = Callable[[object], object]  # beam.Pipeline -> PCollection[pa.RecordBatch]
 
@@ -52,7 +52,7 @@ class DriftResult:
 def add_sample(batches, side: str, config: DriftConfig, scratch_dir: str) -> str:
     """Adds the bounded sample of one side's record batches to their pipeline; returns the file it is written to."""
     import apache_beam as beam
-    from components.drift_validator.beam_sampling import SampleRows, write_pickle
+    from tfx_dcai.drift_validator.beam_sampling import SampleRows, write_pickle
     path = os.path.join(scratch_dir, f"sample-{side}.pkl")
     _ = (batches | f"Sample[{side}]" >> SampleRows(config.sample_size, seed=config.seed)
          | f"WriteSample[{side}]" >> beam.Map(write_pickle, path))
@@ -61,7 +61,7 @@ def add_sample(batches, side: str, config: DriftConfig, scratch_dir: str) -> str
 
 def read_samples(paths: Dict[str, str]) -> Dict[str, dict]:
     """side -> {rows_seen, table} from the files add_sample wrote; serialized tf.Examples are decoded here."""
-    from components.drift_validator.beam_sampling import read_pickle
+    from tfx_dcai.drift_validator.beam_sampling import read_pickle
     samples = {side: read_pickle(path) for side, path in paths.items()}
     for sample in samples.values():
         if sample["table"].column_names == [RAW_RECORD_COLUMN]:

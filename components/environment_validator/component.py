@@ -13,7 +13,7 @@ from tfx.types import standard_artifacts, standard_component_specs
 from tfx.types.component_spec import ExecutionParameter
 from tfx.utils import json_utils
 
-from components.environment_validator import executor
+from tfx_dcai.environment_validator import executor
 
 ENVIRONMENT_KEY = executor.ENVIRONMENT_KEY
 

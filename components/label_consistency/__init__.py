@@ -2,7 +2,7 @@
 
 This package stays free of TensorFlow: the public API below runs on in-memory data.
 """
-from components.label_consistency.api import agreement_report, cohen_kappa, fleiss_kappa, krippendorff_alpha
-from components.label_consistency.summary import Thresholds
+from tfx_dcai.label_consistency.api import agreement_report, cohen_kappa, fleiss_kappa, krippendorff_alpha
+from tfx_dcai.label_consistency.summary import Thresholds
 
 __all__ = ["agreement_report", "cohen_kappa", "fleiss_kappa", "krippendorff_alpha", "Thresholds"]

@@ -8,7 +8,7 @@ import bisect
 from collections import Counter, defaultdict
 from itertools import combinations
 
-from components.label_consistency.agreement import sort_key, unit_profile
+from tfx_dcai.label_consistency.agreement import sort_key, unit_profile
 
 MAX_CACHED_PATTERNS = 10000
 

@@ -3,12 +3,12 @@ from collections import defaultdict
 
 import numpy as np
 
-from components.label_consistency import agreement
-from components.label_consistency.accumulator import AgreementAccumulator
-from components.label_consistency.consensus import consensus_row
-from components.label_consistency.dawid_skene import fit_dawid_skene, response_counts
-from components.label_consistency.items import BadInputError, assemble_item
-from components.label_consistency.summary import Thresholds, summarize
+from tfx_dcai.label_consistency import agreement
+from tfx_dcai.label_consistency.accumulator import AgreementAccumulator
+from tfx_dcai.label_consistency.consensus import consensus_row
+from tfx_dcai.label_consistency.dawid_skene import fit_dawid_skene, response_counts
+from tfx_dcai.label_consistency.items import BadInputError, assemble_item
+from tfx_dcai.label_consistency.summary import Thresholds, summarize
 
 
 def _is_missing(value) -> bool:

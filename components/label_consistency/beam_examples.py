@@ -8,12 +8,12 @@ import math
 import apache_beam as beam
 import numpy as np
 
-from components.label_consistency import confident_learning, predictions
-from components.label_consistency.conflicts import GroupLabels, bin_edges, example_key, summarize_conflicts
-from components.label_consistency.items import BadInputError
-from components.label_consistency.schema_features import FeatureKinds, feature_kinds
-from components.hashing import stable_hash
-from components.label_consistency.values import column_values, scalar
+from tfx_dcai.label_consistency import confident_learning, predictions
+from tfx_dcai.label_consistency.conflicts import GroupLabels, bin_edges, example_key, summarize_conflicts
+from tfx_dcai.label_consistency.items import BadInputError
+from tfx_dcai.label_consistency.schema_features import FeatureKinds, feature_kinds
+from tfx_dcai.hashing import stable_hash
+from tfx_dcai.label_consistency.values import column_values, scalar
 
 
 @dataclasses.dataclass(frozen=True)

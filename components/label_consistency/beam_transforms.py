@@ -6,17 +6,17 @@ from collections import Counter
 import apache_beam as beam
 from apache_beam.transforms.combiners import SingleInputTupleCombineFn
 
-from components.label_consistency.accumulator import AgreementAccumulator
-from components.label_consistency.agreement import sort_key
-from components.label_consistency.buckets import assemble_bucket, rows_by_bucket
-from components.label_consistency.config import LabelConsistencyConfig
-from components.label_consistency.consensus import ConsensusColumns, consensus_row
-from components.label_consistency.dawid_skene import fit_dawid_skene, response_counts
-from components.label_consistency.boxes import BoxAccumulator, match_boxes, parse_box
-from components.label_consistency.report import build_report
-from components.label_consistency.transcripts import TranscriptAccumulator, normalise
-from components.gc_pause import collector_paused
-from components.hashing import stable_hash
+from tfx_dcai.label_consistency.accumulator import AgreementAccumulator
+from tfx_dcai.label_consistency.agreement import sort_key
+from tfx_dcai.label_consistency.buckets import assemble_bucket, rows_by_bucket
+from tfx_dcai.label_consistency.config import LabelConsistencyConfig
+from tfx_dcai.label_consistency.consensus import ConsensusColumns, consensus_row
+from tfx_dcai.label_consistency.dawid_skene import fit_dawid_skene, response_counts
+from tfx_dcai.label_consistency.boxes import BoxAccumulator, match_boxes, parse_box
+from tfx_dcai.label_consistency.report import build_report
+from tfx_dcai.label_consistency.transcripts import TranscriptAccumulator, normalise
+from tfx_dcai.gc_pause import collector_paused
+from tfx_dcai.hashing import stable_hash
 
 class _BucketCombineFn(beam.CombineFn):
     """A CombineFn whose inputs are Buckets with their consensus: add_bucket takes one."""

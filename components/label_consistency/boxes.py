@@ -14,9 +14,9 @@ from itertools import combinations
 import numpy as np
 from scipy.optimize import linear_sum_assignment
 
-from components.hashing import stable_hash
-from components.label_consistency.accumulator import keep_smallest
-from components.label_consistency.items import BadInputError
+from tfx_dcai.hashing import stable_hash
+from tfx_dcai.label_consistency.accumulator import keep_smallest
+from tfx_dcai.label_consistency.items import BadInputError
 
 
 def parse_box(value, column: str = "label") -> tuple:

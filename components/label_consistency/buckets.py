@@ -11,15 +11,15 @@ from itertools import repeat
 import numpy as np
 import pyarrow as pa
 
-from components.gc_pause import collector_paused
-from components.hashing import text_hashes
-from components.label_consistency.boxes import parse_box
-from components.label_consistency.agreement import sort_key
-from components.label_consistency.consensus import ConsensusColumns
-from components.label_consistency.items import (BadInputError, InvalidLabel, assemble_item, normalize_label,
+from tfx_dcai.gc_pause import collector_paused
+from tfx_dcai.hashing import text_hashes
+from tfx_dcai.label_consistency.boxes import parse_box
+from tfx_dcai.label_consistency.agreement import sort_key
+from tfx_dcai.label_consistency.consensus import ConsensusColumns
+from tfx_dcai.label_consistency.items import (BadInputError, InvalidLabel, assemble_item, normalize_label,
                                                 valid_label)
-from components.label_consistency.values import column_values, scalar_values
-from components.label_consistency.votes import VoteTable, run_starts
+from tfx_dcai.label_consistency.values import column_values, scalar_values
+from tfx_dcai.label_consistency.votes import VoteTable, run_starts
 
 MISSING_ITEM = "\x00missing item id"
 BYTES_PER_BUCKET = 1 << 20

@@ -13,8 +13,8 @@ CONSENSUS_FILE = "consensus.csv"
 
 
 def add_arguments(parser) -> None:
-    from components.label_consistency.agreement import LEVELS
-    from components.label_consistency.consensus import METHODS
+    from tfx_dcai.label_consistency.agreement import LEVELS
+    from tfx_dcai.label_consistency.consensus import METHODS
 
     parser.add_argument("--annotations", required=True, help="CSV file, or a directory of CSV or TFRecord files")
     parser.add_argument("--item-column", required=True)
@@ -52,8 +52,8 @@ def add_arguments(parser) -> None:
 
 
 def config_from_args(args):
-    from components.label_consistency.config import LabelConsistencyConfig
-    from components.label_consistency.summary import Thresholds
+    from tfx_dcai.label_consistency.config import LabelConsistencyConfig
+    from tfx_dcai.label_consistency.summary import Thresholds
 
     domain = None
     if args.label_domain:
@@ -78,7 +78,7 @@ def _parse_domain_value(text: str, level: str):
 
 
 def run(args) -> int:
-    from components.errors import InputError
+    from tfx_dcai.errors import InputError
 
     try:
         config = config_from_args(args)
@@ -98,7 +98,7 @@ def run(args) -> int:
 
 
 def _bad_input_cause(exc):
-    from components.errors import InputError
+    from tfx_dcai.errors import InputError
 
     seen = exc
     while seen is not None:
@@ -115,7 +115,7 @@ def _bad_input_cause(exc):
 def _read_previous(path):
     if not path:
         return None
-    from components.label_consistency.items import BadInputError
+    from tfx_dcai.label_consistency.items import BadInputError
     try:
         with open(path, encoding="utf-8") as f:
             return json.load(f)
@@ -127,8 +127,8 @@ def _examples_config(args):
     """(path, ExamplesConfig) of --examples, or None."""
     if not args.examples:
         return None
-    from components.label_consistency.beam_examples import examples_config
-    from components.label_consistency.schema_features import read_schema_text
+    from tfx_dcai.label_consistency.beam_examples import examples_config
+    from tfx_dcai.label_consistency.schema_features import read_schema_text
 
     schema = read_schema_text(args.schema) if args.schema else None
     return args.examples, examples_config({"label_column": args.label_column,
@@ -141,10 +141,10 @@ def _run_pipeline(path, config, previous, output_dir, examples=None) -> str:
     import apache_beam as beam
     from apache_beam.options.pipeline_options import PipelineOptions
 
-    from components import data_io
-    from components.label_consistency import report as report_io
-    from components.label_consistency.beam_transforms import ComputeLabelConsistency
-    from components.label_consistency.buckets import bucket_count
+    from tfx_dcai import data_io
+    from tfx_dcai.label_consistency import report as report_io
+    from tfx_dcai.label_consistency.beam_transforms import ComputeLabelConsistency
+    from tfx_dcai.label_consistency.buckets import bucket_count
 
     feature_columns = [c for c in data_io.column_names(path) if c not in config.label_columns]
     config = dataclasses.replace(config, n_buckets=bucket_count(data_io.total_bytes(data_io.list_files(path)[1])))
@@ -153,7 +153,7 @@ def _run_pipeline(path, config, previous, output_dir, examples=None) -> str:
     with beam.Pipeline(options=options) as p:
         diagnostics = None
         if examples is not None:
-            from components.label_consistency.beam_examples import DiagnoseExamples
+            from tfx_dcai.label_consistency.beam_examples import DiagnoseExamples
             examples_path, examples_config = examples
             diagnostics = (data_io.read_record_batches(p, examples_path, "ReadExamples")
                            | DiagnoseExamples(examples_config, source=examples_path))
@@ -170,7 +170,7 @@ def _run_pipeline(path, config, previous, output_dir, examples=None) -> str:
 
 
 def consensus_header_names(config, feature_columns) -> list:
-    from components.label_consistency.consensus import CONSENSUS_COLUMNS
+    from tfx_dcai.label_consistency.consensus import CONSENSUS_COLUMNS
 
     return [config.item_column, config.label_column, *CONSENSUS_COLUMNS,
             *(c for c in feature_columns if c != config.item_column)]

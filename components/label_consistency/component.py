@@ -17,11 +17,11 @@ from tfx.dsl.components.base import base_beam_component, executor_spec
 from tfx.types import standard_artifacts
 from tfx.types.component_spec import ChannelParameter, ComponentSpec, ExecutionParameter
 
-from components.artifacts import LabelConsistencyBlessing, LabelConsistencyReport
-from components.label_consistency import executor
-from components.label_consistency.config import LabelConsistencyConfig
-from components.label_consistency.items import BadInputError
-from components.label_consistency.summary import Thresholds
+from tfx_dcai.artifacts import LabelConsistencyBlessing, LabelConsistencyReport
+from tfx_dcai.label_consistency import executor
+from tfx_dcai.label_consistency.config import LabelConsistencyConfig
+from tfx_dcai.label_consistency.items import BadInputError
+from tfx_dcai.label_consistency.summary import Thresholds
 
 DEFAULT_SPLITS = {"train": 4, "eval": 1}
 

@@ -1,11 +1,11 @@
 """The parameters shared by the component, the CLI and the Beam transforms."""
 import dataclasses
 
-from components.label_consistency.agreement import LEVELS
-from components.label_consistency.consensus import METHODS
-from components.label_consistency.items import BadInputError
-from components.label_consistency.summary import Thresholds
-from components.label_consistency.transcripts import RULES
+from tfx_dcai.label_consistency.agreement import LEVELS
+from tfx_dcai.label_consistency.consensus import METHODS
+from tfx_dcai.label_consistency.items import BadInputError
+from tfx_dcai.label_consistency.summary import Thresholds
+from tfx_dcai.label_consistency.transcripts import RULES
 
 KINDS = ("class", "text", "bbox")
 WEIGHTS = (None, "linear", "quadratic")

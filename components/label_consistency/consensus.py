@@ -1,9 +1,9 @@
 """Per-item consensus labels: majority vote or a fitted Dawid-Skene model; every item gets a row and flags."""
 import dataclasses
 
-from components.label_consistency.agreement import sort_key
-from components.label_consistency.boxes import consensus_boxes, format_boxes
-from components.label_consistency.transcripts import medoid_transcript
+from tfx_dcai.label_consistency.agreement import sort_key
+from tfx_dcai.label_consistency.boxes import consensus_boxes, format_boxes
+from tfx_dcai.label_consistency.transcripts import medoid_transcript
 
 METHODS = ("majority", "dawid_skene")
 CONSENSUS_COLUMNS = ("consensus_confidence", "consensus_n_labels", "consensus_flags")  # in the consensus outputs

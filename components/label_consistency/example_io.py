@@ -5,7 +5,7 @@ import numpy as np
 import pyarrow as pa
 from tfx_bsl.coders.example_coder import RecordBatchToExamplesEncoder
 
-from components.hashing import text_hashes
+from tfx_dcai.hashing import text_hashes
 
 _VALUE_TYPES = {"int": pa.int64(), "float": pa.float32(), "bytes": pa.large_binary()}
 

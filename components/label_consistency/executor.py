@@ -11,16 +11,16 @@ from tfx.dsl.io import fileio
 from tfx.types import artifact_utils
 from tfx.utils import io_utils
 
-from components import data_io
-from components.artifacts import BLESSED, NOT_BLESSED, set_blessed
-from components.gc_pause import collector_paused
-from components.label_consistency import example_io, report as report_io
-from components.label_consistency.beam_examples import DiagnoseExamples, examples_config
-from components.label_consistency.beam_transforms import ComputeLabelConsistency
-from components.label_consistency.buckets import bucket_count
-from components.label_consistency.config import LabelConsistencyConfig
-from components.label_consistency.summary import Thresholds
-from components.label_consistency.tfrecord_files import write_gzipped_tfrecords
+from tfx_dcai import data_io
+from tfx_dcai.artifacts import BLESSED, NOT_BLESSED, set_blessed
+from tfx_dcai.gc_pause import collector_paused
+from tfx_dcai.label_consistency import example_io, report as report_io
+from tfx_dcai.label_consistency.beam_examples import DiagnoseExamples, examples_config
+from tfx_dcai.label_consistency.beam_transforms import ComputeLabelConsistency
+from tfx_dcai.label_consistency.buckets import bucket_count
+from tfx_dcai.label_consistency.config import LabelConsistencyConfig
+from tfx_dcai.label_consistency.summary import Thresholds
+from tfx_dcai.label_consistency.tfrecord_files import write_gzipped_tfrecords
 
 _TELEMETRY = ["tfx-dcai", "LabelConsistencyGen"]
 READ_BATCH_ROWS = 4096  # fixed record-batch size: the same batches on every run (Beam's default adapts)

@@ -11,7 +11,7 @@ Documented flags (column `flags` of the consensus output):
 """
 import math
 
-from components.errors import InputError
+from tfx_dcai.errors import InputError
 
 
 class BadInputError(InputError):

@@ -13,7 +13,7 @@ import math
 
 import numpy as np
 
-from components.label_consistency.items import BadInputError
+from tfx_dcai.label_consistency.items import BadInputError
 
 MISSING = "missing_probability"
 OUT_OF_RANGE = "probability_out_of_range"

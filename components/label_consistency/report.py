@@ -5,9 +5,9 @@ import math
 
 import numpy as np
 
-from components import reports
-from components.label_consistency.items import BadInputError
-from components.label_consistency.summary import summarize, summarize_box_report, summarize_text
+from tfx_dcai import reports
+from tfx_dcai.label_consistency.items import BadInputError
+from tfx_dcai.label_consistency.summary import summarize, summarize_box_report, summarize_text
 
 REPORT_NAME = "label_consistency"
 REPORT_VERSION = 1

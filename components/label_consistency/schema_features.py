@@ -8,7 +8,7 @@ STRUCT features are skipped (no scalar value to group on).
 """
 import dataclasses
 
-from components.label_consistency.items import BadInputError
+from tfx_dcai.label_consistency.items import BadInputError
 
 TRAINING = "TRAINING"
 

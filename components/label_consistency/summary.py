@@ -4,10 +4,10 @@ import math
 
 import numpy as np
 
-from components.label_consistency import agreement
-from components.label_consistency.accumulator import AgreementAccumulator
-from components.label_consistency.boxes import summarize_boxes
-from components.label_consistency.transcripts import summarize_transcripts
+from tfx_dcai.label_consistency import agreement
+from tfx_dcai.label_consistency.accumulator import AgreementAccumulator
+from tfx_dcai.label_consistency.boxes import summarize_boxes
+from tfx_dcai.label_consistency.transcripts import summarize_transcripts
 
 
 @dataclasses.dataclass(frozen=True)

@@ -11,8 +11,8 @@ import re
 from collections import Counter, defaultdict
 from itertools import combinations
 
-from components.hashing import stable_hash
-from components.label_consistency.accumulator import keep_smallest
+from tfx_dcai.hashing import stable_hash
+from tfx_dcai.label_consistency.accumulator import keep_smallest
 
 FILLERS = ("um", "uh", "er", "erm", "ah", "hmm", "mm")
 _FILLER_RE = re.compile(r"\b(?:" + "|".join(FILLERS) + r")\b[,.]?", re.IGNORECASE)

@@ -11,8 +11,8 @@ from itertools import combinations
 
 import numpy as np
 
-from components.label_consistency.accumulator import AgreementAccumulator
-from components.label_consistency.consensus import ConsensusColumns
+from tfx_dcai.label_consistency.accumulator import AgreementAccumulator
+from tfx_dcai.label_consistency.consensus import ConsensusColumns
 
 _FLAG_BITS = ("inconsistent_features", "low_confidence", "single_label", "tie")  # in name order: sorted flags
 _FLAGS_OF_MASK = [tuple(f for bit, f in enumerate(_FLAG_BITS) if mask >> bit & 1) for mask in range(16)]

@@ -2,9 +2,9 @@
 
 No TensorFlow here: reports render from plain Python values.
 """
-from components.reports.html import escape, page, section, table, findings_list
-from components.reports.svg import bar_chart, heatmap, line_chart, overlaid_distributions, interval_scatter
-from components.reports.writer import write_report, read_report
+from tfx_dcai.reports.html import escape, page, section, table, findings_list
+from tfx_dcai.reports.svg import bar_chart, heatmap, line_chart, overlaid_distributions, interval_scatter
+from tfx_dcai.reports.writer import write_report, read_report
 
 __all__ = [
     "escape", "page", "section", "table", "findings_list",

@@ -6,7 +6,7 @@ import os
 
 from tfx.orchestration.experimental.interactive import visualizations
 
-from components.artifacts import DriftReport, LabelConsistencyReport, SliceReport
+from tfx_dcai.artifacts import DriftReport, LabelConsistencyReport, SliceReport
 
 REPORT_PAGES = {DriftReport: "drift_report.html", LabelConsistencyReport: "label_consistency_report.html",
                 SliceReport: "slice_report.html"}

@@ -1,7 +1,7 @@
 """Small inline-SVG plots for the HTML reports (no plotting library, no network, every label escaped)."""
 import math
 
-from components.reports.html import escape
+from tfx_dcai.reports.html import escape
 
 PALETTE = ("#1c7ed6", "#f76707", "#2f9e44", "#ae3ec9", "#e03131", "#0c8599")
 _FONT = 'font-family="system-ui,sans-serif" font-size="11"'

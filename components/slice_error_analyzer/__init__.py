@@ -4,14 +4,14 @@
 """
 import importlib
 
-_EXPORTS = {"find_slices": "components.slice_error_analyzer.api",
-            "SliceConfig": "components.slice_error_analyzer.config",
-            "SliceInputError": "components.slice_error_analyzer.errors"}
+_EXPORTS = {"find_slices": "tfx_dcai.slice_error_analyzer.api",
+            "SliceConfig": "tfx_dcai.slice_error_analyzer.config",
+            "SliceInputError": "tfx_dcai.slice_error_analyzer.errors"}
 
 __all__ = sorted(_EXPORTS)
 
 
 def __getattr__(name):
     if name not in _EXPORTS:
-        raise AttributeError(f"module 'components.slice_error_analyzer' has no attribute {name!r}")
+        raise AttributeError(f"module 'tfx_dcai.slice_error_analyzer' has no attribute {name!r}")
     return getattr(importlib.import_module(_EXPORTS[name]), name)

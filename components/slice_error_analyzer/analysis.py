@@ -12,9 +12,9 @@ from typing import Dict, List, Optional, Sequence
 
 import numpy as np
 
-from components.slice_error_analyzer import diagnosis, significance
-from components.slice_error_analyzer.encoding import FeatureEncoding, column_predicate, describe
-from components.slice_error_analyzer.sliceline import (DIFF_SQUARES, DIFF_SUM, ERROR_MAX, ERROR_SQUARES,
+from tfx_dcai.slice_error_analyzer import diagnosis, significance
+from tfx_dcai.slice_error_analyzer.encoding import FeatureEncoding, column_predicate, describe
+from tfx_dcai.slice_error_analyzer.sliceline import (DIFF_SQUARES, DIFF_SUM, ERROR_MAX, ERROR_SQUARES,
                                                        ERROR_SUM, SIZE, LatticeState, SliceLineParams, Totals,
                                                        score)
 

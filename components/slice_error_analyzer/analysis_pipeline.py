@@ -3,9 +3,9 @@ from typing import Dict, Optional, Sequence
 
 import apache_beam as beam
 
-from components.slice_error_analyzer import analysis, report as report_lib, slicing_specs
-from components.slice_error_analyzer.beam_search import Columns, RowCounts, search_slices
-from components.slice_error_analyzer.config import SliceConfig
+from tfx_dcai.slice_error_analyzer import analysis, report as report_lib, slicing_specs
+from tfx_dcai.slice_error_analyzer.beam_search import Columns, RowCounts, search_slices
+from tfx_dcai.slice_error_analyzer.config import SliceConfig
 
 PASS, BLOCKED, NO_BASELINE = "PASS", "BLOCKED", "NO_BASELINE"
 

@@ -7,11 +7,11 @@ import apache_beam as beam
 import pyarrow as pa
 from apache_beam.options.pipeline_options import PipelineOptions
 
-from components.reports import read_report
-from components.slice_error_analyzer.analysis_pipeline import AnalyzeSlices
-from components.slice_error_analyzer.config import SliceConfig
-from components.slice_error_analyzer.errors import SliceInputError
-from components.slice_error_analyzer.report import REPORT_NAME
+from tfx_dcai.reports import read_report
+from tfx_dcai.slice_error_analyzer.analysis_pipeline import AnalyzeSlices
+from tfx_dcai.slice_error_analyzer.config import SliceConfig
+from tfx_dcai.slice_error_analyzer.errors import SliceInputError
+from tfx_dcai.slice_error_analyzer.report import REPORT_NAME
 
 BATCH_ROWS = 10_000
 

@@ -14,13 +14,13 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from components.slice_error_analyzer import sliceline
-from components.slice_error_analyzer.config import SliceConfig
-from components.slice_error_analyzer.encoding import (CATEGORICAL, NUMERIC, FeatureEncoding,
+from tfx_dcai.slice_error_analyzer import sliceline
+from tfx_dcai.slice_error_analyzer.config import SliceConfig
+from tfx_dcai.slice_error_analyzer.encoding import (CATEGORICAL, NUMERIC, FeatureEncoding,
                                                       categorical_encoding, column_offsets, encode_batch,
                                                       feature_of_columns, first_values, kind_of,
                                                       numeric_encoding)
-from components.slice_error_analyzer.errors import SliceInputError, example_errors
+from tfx_dcai.slice_error_analyzer.errors import SliceInputError, example_errors
 
 
 @dataclasses.dataclass(frozen=True)

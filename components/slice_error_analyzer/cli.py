@@ -13,7 +13,7 @@ MODEL_PREDICTION_COLUMN = "__prediction__"
 
 
 def add_arguments(parser) -> None:
-    from components.slice_error_analyzer.errors import METRICS
+    from tfx_dcai.slice_error_analyzer.errors import METRICS
 
     parser.add_argument("--examples", required=True, help="CSV file, or a directory of CSV or TFRecord files")
     parser.add_argument("--label-column", required=True)
@@ -34,7 +34,7 @@ def add_arguments(parser) -> None:
 
 
 def _config(args):
-    from components.slice_error_analyzer.config import SliceConfig
+    from tfx_dcai.slice_error_analyzer.config import SliceConfig
 
     return SliceConfig(label=args.label_column, prediction=args.prediction_column or MODEL_PREDICTION_COLUMN,
                        metric=args.metric, alpha=args.alpha, min_support=args.min_support, max_level=args.max_level,
@@ -53,8 +53,8 @@ def _model_batches(pipeline, path: str, model: str):
     import apache_beam as beam
     from tfx_bsl.public import tfxio
 
-    from components.slice_error_analyzer import inference
-    from components.slice_error_analyzer.errors import SliceInputError
+    from tfx_dcai.slice_error_analyzer import inference
+    from tfx_dcai.slice_error_analyzer.errors import SliceInputError
 
     files = _tfrecord_files(path)
     if not files:
@@ -66,11 +66,11 @@ def _model_batches(pipeline, path: str, model: str):
 
 
 def _columns(path: str, model: str):
-    from components import data_io
+    from tfx_dcai import data_io
 
     if not model:
         return list(data_io.column_names(path))
-    from components.slice_error_analyzer import inference
+    from tfx_dcai.slice_error_analyzer import inference
     names = [c for c in data_io.column_names(path) if c != inference.RAW_RECORD_COLUMN]
     return names + [MODEL_PREDICTION_COLUMN]
 
@@ -78,12 +78,12 @@ def _columns(path: str, model: str):
 def analyze(args) -> dict:
     import apache_beam as beam
 
-    from components import data_io
-    from components.reports import read_report
-    from components.slice_error_analyzer.analysis_pipeline import AnalyzeSlices
-    from components.slice_error_analyzer.api import in_process_options
-    from components.slice_error_analyzer.errors import SliceInputError
-    from components.slice_error_analyzer.report import REPORT_NAME
+    from tfx_dcai import data_io
+    from tfx_dcai.reports import read_report
+    from tfx_dcai.slice_error_analyzer.analysis_pipeline import AnalyzeSlices
+    from tfx_dcai.slice_error_analyzer.api import in_process_options
+    from tfx_dcai.slice_error_analyzer.errors import SliceInputError
+    from tfx_dcai.slice_error_analyzer.report import REPORT_NAME
 
     config = _config(args)
     names = _columns(args.examples, args.model)
@@ -100,7 +100,7 @@ def analyze(args) -> dict:
 
 
 def _bad_input(exc):
-    from components.errors import InputError
+    from tfx_dcai.errors import InputError
 
     seen = exc
     while seen is not None:

@@ -4,8 +4,8 @@ from tfx.dsl.components.base.base_beam_component import BaseBeamComponent
 from tfx import types
 from tfx.types import component_spec, standard_artifacts
 
-from components.artifacts import LabelConsistencyReport, SliceBlessing, SliceReport, SlicingSpecs
-from components.slice_error_analyzer import executor
+from tfx_dcai.artifacts import LabelConsistencyReport, SliceBlessing, SliceReport, SlicingSpecs
+from tfx_dcai.slice_error_analyzer import executor
 
 _P = component_spec.ExecutionParameter
 _C = component_spec.ChannelParameter

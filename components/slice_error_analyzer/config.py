@@ -3,8 +3,8 @@ import dataclasses
 import math
 from typing import Optional, Sequence, Tuple
 
-from components.slice_error_analyzer.errors import SliceInputError, check_metric
-from components.slice_error_analyzer.sliceline import SliceLineParams
+from tfx_dcai.slice_error_analyzer.errors import SliceInputError, check_metric
+from tfx_dcai.slice_error_analyzer.sliceline import SliceLineParams
 
 RANKINGS = ("default", "sliceline")
 

@@ -7,7 +7,7 @@ training as in evaluation.
 """
 from typing import Dict, List, Optional
 
-from components.slice_error_analyzer.encoding import MISSING_OP, describe
+from tfx_dcai.slice_error_analyzer.encoding import MISSING_OP, describe
 
 UNDER_REPRESENTED_RATIO = 0.5
 

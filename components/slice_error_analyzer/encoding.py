@@ -10,7 +10,7 @@ from typing import Dict, List, Optional, Sequence, Tuple
 import numpy as np
 import pyarrow as pa
 
-from components.slice_error_analyzer.errors import SliceInputError
+from tfx_dcai.slice_error_analyzer.errors import SliceInputError
 
 NUMERIC = "numeric"
 CATEGORICAL = "categorical"

@@ -8,7 +8,7 @@ is missing are not scored: the caller drops and counts them.
 """
 import numpy as np
 
-from components.errors import InputError
+from tfx_dcai.errors import InputError
 
 METRICS = ("error_rate", "log_loss", "abs_error", "squared_error")
 PROBABILITY_EPSILON = 1e-15

@@ -10,13 +10,13 @@ from tfx.dsl.components.base import base_beam_executor
 from tfx.types import artifact_utils
 from tfx.utils import io_utils
 
-from components.artifacts import BLESSED, NO_BASELINE, NOT_BLESSED, set_blessed
-from components.slice_error_analyzer import analysis_pipeline, inference
-from components.slice_error_analyzer.config import SliceConfig
-from components.slice_error_analyzer.encoding import encodings_from_statistics
-from components.label_consistency.report import REPORT_NAME as LABEL_REPORT_NAME
-from components.reports import read_report
-from components.slice_error_analyzer.report import REPORT_NAME
+from tfx_dcai.artifacts import BLESSED, NO_BASELINE, NOT_BLESSED, set_blessed
+from tfx_dcai.slice_error_analyzer import analysis_pipeline, inference
+from tfx_dcai.slice_error_analyzer.config import SliceConfig
+from tfx_dcai.slice_error_analyzer.encoding import encodings_from_statistics
+from tfx_dcai.label_consistency.report import REPORT_NAME as LABEL_REPORT_NAME
+from tfx_dcai.reports import read_report
+from tfx_dcai.slice_error_analyzer.report import REPORT_NAME
 
 PREDICTION_COLUMN = "__prediction__"
 BASELINE_COLUMN = "__baseline_prediction__"

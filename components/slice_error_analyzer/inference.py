@@ -10,7 +10,7 @@ import apache_beam as beam
 import numpy as np
 import pyarrow as pa
 
-from components.slice_error_analyzer.errors import SliceInputError
+from tfx_dcai.slice_error_analyzer.errors import SliceInputError
 
 RAW_RECORD_COLUMN = "__raw_record__"
 SIGNATURE = "serving_default"

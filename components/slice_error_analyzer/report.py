@@ -2,10 +2,10 @@
 import dataclasses
 from typing import List, Optional, Sequence
 
-from components import reports
-from components.slice_error_analyzer import significance
-from components.slice_error_analyzer.config import SliceConfig
-from components.slice_error_analyzer.encoding import NUMERIC, FeatureEncoding
+from tfx_dcai import reports
+from tfx_dcai.slice_error_analyzer import significance
+from tfx_dcai.slice_error_analyzer.config import SliceConfig
+from tfx_dcai.slice_error_analyzer.encoding import NUMERIC, FeatureEncoding
 
 REPORT_NAME = "slice"  # files: slice_report.json, slice_report.html
 REPORT_VERSION = 1

@@ -7,8 +7,8 @@ import pyarrow as pa
 
 import pytest
 
-from components.drift_validator.beam_sampling import SampleRows, read_pickle, write_pickle
-from components.drift_validator.tabular import table_columns
+from tfx_dcai.drift_validator.beam_sampling import SampleRows, read_pickle, write_pickle
+from tfx_dcai.drift_validator.tabular import table_columns
 
 
 def _batches(n, size=97):
@@ -65,6 +65,6 @@ def test_first_values_of_list_columns_with_empty_null_and_non_utf8_cells():
 
 
 def test_flat_columns_become_one_value_lists_with_nulls_kept():
-    from components.drift_validator.tabular import to_list_columns
+    from tfx_dcai.drift_validator.tabular import to_list_columns
     batch = to_list_columns(pa.RecordBatch.from_arrays([pa.array([1.5, None]), pa.array([["a"], ["b"]])], ["x", "y"]))
     assert batch.column(0).to_pylist() == [[1.5], None] and batch.column(1).to_pylist() == [["a"], ["b"]]

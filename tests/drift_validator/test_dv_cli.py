@@ -6,7 +6,7 @@ import os
 import numpy as np
 import pytest
 
-from pipelines.cli import main
+from tfx_dcai.pipelines.cli import main
 
 
 def _write_csv(path, n, seed, shift=0.0, broken_model=False):

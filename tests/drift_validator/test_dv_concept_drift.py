@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from components.drift_validator import concept_drift as cd
+from tfx_dcai.drift_validator import concept_drift as cd
 
 
 def _world(rng, n, flip=0.0):

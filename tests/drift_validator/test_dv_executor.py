@@ -12,12 +12,12 @@ import tensorflow_data_validation as tfdv
 from tfx.types import artifact_utils, standard_artifacts
 from tfx.utils import io_utils
 
-from components.artifacts import DriftBlessing, DriftReport
-from components.drift_validator.config import DriftConfig
-from components.drift_validator.executor import Executor
-from components.drift_validator.validation import DriftInputError
-from components.reports import read_report
-from components.tf_example import read_gzipped, to_example
+from tfx_dcai.artifacts import DriftBlessing, DriftReport
+from tfx_dcai.drift_validator.config import DriftConfig
+from tfx_dcai.drift_validator.executor import Executor
+from tfx_dcai.drift_validator.validation import DriftInputError
+from tfx_dcai.reports import read_report
+from tfx_dcai.tf_example import read_gzipped, to_example
 
 TESTDATA = os.path.join(os.path.dirname(tfx.__file__), "components", "testdata")
 SCHEMA = os.path.join(os.path.dirname(__file__), "..", "..", "schemas", "taxi")

@@ -9,9 +9,9 @@ pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("taxi_pipeline")]
 
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory, small_taxi_data):
-    from pipelines.drift_validator_branch import add_drift_validator
-    from pipelines.local_runner import PIPELINE_NAME, run_local
-    from pipelines.run_summary import latest_run, sqlite_store
+    from tfx_dcai.pipelines.drift_validator_branch import add_drift_validator
+    from tfx_dcai.pipelines.local_runner import PIPELINE_NAME, run_local
+    from tfx_dcai.pipelines.run_summary import latest_run, sqlite_store
 
     output = str(tmp_path_factory.mktemp("taxi_drift"))
     fraction = small_taxi_data[1]["request"]["fraction"]

@@ -1,11 +1,11 @@
 """Report contract, recommendations and HTML escaping."""
 import numpy as np
 
-from components import reports
-from components.drift_validator import report as drift_report
-from components.drift_validator.config import DriftConfig
-from components.drift_validator.feature_drift import compare_statistics
-from components.drift_validator.synthetic_statistics import categorical_feature, dataset, numeric_feature
+from tfx_dcai import reports
+from tfx_dcai.drift_validator import report as drift_report
+from tfx_dcai.drift_validator.config import DriftConfig
+from tfx_dcai.drift_validator.feature_drift import compare_statistics
+from tfx_dcai.drift_validator.synthetic_statistics import categorical_feature, dataset, numeric_feature
 
 CONTRACT_FEATURE_KEYS = {"name", "type", "test", "statistic", "p_value", "q_value", "effect_size", "n_baseline",
                          "n_current", "drift"}

@@ -7,8 +7,8 @@ from scipy import stats
 import tensorflow_data_validation as tfdv
 from tensorflow_data_validation.statistics.stats_impl import generate_statistics_in_memory
 
-from components.drift_validator import distributions as dist
-from components.drift_validator.numeric_drift import ks_lower_bound, ks_p_value
+from tfx_dcai.drift_validator import distributions as dist
+from tfx_dcai.drift_validator.numeric_drift import ks_lower_bound, ks_p_value
 
 
 def _knots(values, buckets):

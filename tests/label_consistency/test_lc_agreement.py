@@ -6,10 +6,10 @@ import pytest
 from sklearn.metrics import cohen_kappa_score
 from statsmodels.stats.inter_rater import aggregate_raters, fleiss_kappa as sm_fleiss_kappa
 
-from components.label_consistency import agreement_report, cohen_kappa, fleiss_kappa, krippendorff_alpha
-from components.label_consistency.accumulator import AgreementAccumulator
-from components.label_consistency.agreement import bootstrap_alpha_ci, coincidence_matrix, alpha_from_coincidence
-from components.label_consistency.published_tables import (
+from tfx_dcai.label_consistency import agreement_report, cohen_kappa, fleiss_kappa, krippendorff_alpha
+from tfx_dcai.label_consistency.accumulator import AgreementAccumulator
+from tfx_dcai.label_consistency.agreement import bootstrap_alpha_ci, coincidence_matrix, alpha_from_coincidence
+from tfx_dcai.label_consistency.published_tables import (
     FLEISS_1971, FLEISS_1971_CATEGORY_KAPPA, FLEISS_1971_KAPPA, KRIPPENDORFF_2011,
     KRIPPENDORFF_2011_ALPHA)
 
@@ -112,7 +112,7 @@ def test_public_api_imports_neither_tensorflow_nor_beam():
     import subprocess
     import sys
     repo = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-    code = ("import sys, components.label_consistency; "
+    code = ("import sys, tfx_dcai.label_consistency; "
             "print(sorted(m for m in ('tensorflow', 'tfx', 'apache_beam') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=repo,
                          env={**os.environ, "PYTHONPATH": repo}, check=True).stdout

@@ -8,12 +8,12 @@ import pyarrow as pa
 import pytest
 from apache_beam.options.pipeline_options import PipelineOptions
 
-from components.errors import InputError
-from components.label_consistency import agreement_report
-from components.label_consistency.beam_transforms import ComputeLabelConsistency
-from components.label_consistency.config import LabelConsistencyConfig
-from components.label_consistency.published_tables import DAWID_SKENE_1979
-from components.label_consistency.report import render_html
+from tfx_dcai.errors import InputError
+from tfx_dcai.label_consistency import agreement_report
+from tfx_dcai.label_consistency.beam_transforms import ComputeLabelConsistency
+from tfx_dcai.label_consistency.config import LabelConsistencyConfig
+from tfx_dcai.label_consistency.published_tables import DAWID_SKENE_1979
+from tfx_dcai.label_consistency.report import render_html
 
 
 _OUT = {}  # module-level: Beam pickles closures, so results are collected here, not in a local dict
@@ -138,7 +138,7 @@ def test_boxes_end_to_end_flag_malformed_rows():
 
 def test_examples_diagnostics_find_conflicts_and_injected_label_errors():
     import numpy as np
-    from components.label_consistency.beam_examples import DiagnoseExamples, ExamplesConfig
+    from tfx_dcai.label_consistency.beam_examples import DiagnoseExamples, ExamplesConfig
 
     _OUT.clear()
     rng = np.random.default_rng(0)
@@ -170,7 +170,7 @@ def test_examples_diagnostics_find_conflicts_and_injected_label_errors():
 
 
 def test_column_values_equal_to_pylist_for_every_fast_path_type():
-    from components.label_consistency.values import column_values
+    from tfx_dcai.label_consistency.values import column_values
 
     columns = [pa.array([1, -2], pa.int64()), pa.array([1, 2], pa.uint8()), pa.array([0.1, 2.5], pa.float32()),
                pa.array([0.1, float("nan")]), pa.array([True, False]), pa.array(["naïve", "☕"]),
@@ -239,6 +239,6 @@ def test_a_feature_whose_type_differs_between_record_batches_is_compared_as_valu
 
 
 def test_one_hash_bucket_per_mebibyte_of_annotation_files_at_most_64():
-    from components.label_consistency.buckets import bucket_count
+    from tfx_dcai.label_consistency.buckets import bucket_count
 
     assert [bucket_count(n) for n in (0, 50_000, 1 << 20, (1 << 20) + 1, 10 ** 12)] == [1, 1, 1, 2, 64]

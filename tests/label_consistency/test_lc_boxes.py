@@ -4,9 +4,9 @@ import itertools
 import numpy as np
 import pytest
 
-from components.label_consistency.boxes import (BoxAccumulator, consensus_boxes, format_boxes, iou_matrix,
+from tfx_dcai.label_consistency.boxes import (BoxAccumulator, consensus_boxes, format_boxes, iou_matrix,
                                                 match_boxes, parse_box, summarize_boxes)
-from components.label_consistency.items import BadInputError
+from tfx_dcai.label_consistency.items import BadInputError
 
 
 def test_iou_worked_example():

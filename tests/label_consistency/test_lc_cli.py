@@ -1,4 +1,4 @@
-"""`dcai agreement` through components.label_consistency.cli on CSV files: exit codes, outputs, no TensorFlow."""
+"""`dcai agreement` through tfx_dcai.label_consistency.cli on CSV files: exit codes, outputs, no TensorFlow."""
 import argparse
 import csv
 import json
@@ -7,8 +7,8 @@ import sys
 
 import pytest
 
-from components.label_consistency import cli
-from components.label_consistency.published_tables import FLEISS_1971
+from tfx_dcai.label_consistency import cli
+from tfx_dcai.label_consistency.published_tables import FLEISS_1971
 
 
 def _args(argv):
@@ -80,7 +80,7 @@ def test_csv_path_imports_no_tensorflow(tmp_path):
     rows = [{"item": f"i{i}", "who": w, "lab": str((i + (w == "C" and i % 7 == 0)) % 4)}
             for i in range(1500) for w in "ABC"]  # 4,500 annotation rows
     path = _write_csv(tmp_path / "big.csv", rows)
-    script = ("import sys, time; t = time.time(); import argparse; from components.label_consistency import cli; "
+    script = ("import sys, time; t = time.time(); import argparse; from tfx_dcai.label_consistency import cli; "
               "p = argparse.ArgumentParser(); cli.add_arguments(p); "
               f"code = cli.run(p.parse_args(['--annotations', {path!r}, '--item-column', 'item', "
               f"'--annotator-column', 'who', '--label-column', 'lab', '--output-dir', {str(tmp_path / 'o')!r}])); "

@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from components.label_consistency.confident_learning import (calibrated_joint, confident_joint,
+from tfx_dcai.label_consistency.confident_learning import (calibrated_joint, confident_joint,
                                                              find_label_issues, out_of_sample_probabilities)
 
 

@@ -2,11 +2,11 @@
 import numpy as np
 import pytest
 
-from components.label_consistency import agreement_report
-from components.label_consistency.consensus import consensus_row, majority_vote
-from components.label_consistency.dawid_skene import fit_dawid_skene, response_counts
-from components.label_consistency.items import BadInputError, assemble_item, normalize_label
-from components.label_consistency.published_tables import DAWID_SKENE_1979
+from tfx_dcai.label_consistency import agreement_report
+from tfx_dcai.label_consistency.consensus import consensus_row, majority_vote
+from tfx_dcai.label_consistency.dawid_skene import fit_dawid_skene, response_counts
+from tfx_dcai.label_consistency.items import BadInputError, assemble_item, normalize_label
+from tfx_dcai.label_consistency.published_tables import DAWID_SKENE_1979
 
 CLASSES, OBSERVERS = [1, 2, 3, 4], [1, 2, 3, 4, 5]
 

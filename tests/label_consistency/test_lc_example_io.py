@@ -2,8 +2,8 @@
 import numpy as np
 from tensorflow.core.example import example_pb2
 
-from components.hashing import text_hashes
-from components.label_consistency.example_io import splits_for, to_tf_examples
+from tfx_dcai.hashing import text_hashes
+from tfx_dcai.label_consistency.example_io import splits_for, to_tf_examples
 
 
 def _reference_example(features: dict) -> example_pb2.Example:
@@ -55,7 +55,7 @@ def test_framed_records_equal_beams_tfrecord_encoding():
 
     from apache_beam.io.tfrecordio import _TFRecordUtil
 
-    from components.label_consistency.tfrecord_files import frame_records
+    from tfx_dcai.label_consistency.tfrecord_files import frame_records
 
     records = [b"", b"x", bytes(range(256)) * 40, "naïve ☕".encode("utf-8")]
     expected = io.BytesIO()

@@ -9,11 +9,11 @@ from tensorflow_metadata.proto.v0 import schema_pb2
 from tfx.types import artifact_utils, standard_artifacts
 from tfx.utils import io_utils
 
-from components.artifacts import LabelConsistencyBlessing, LabelConsistencyReport
-from components.label_consistency.component import LabelConsistencyGen
-from components.label_consistency.executor import Executor
-from components.label_consistency.example_io import to_tf_examples
-from components.label_consistency.report import read_report
+from tfx_dcai.artifacts import LabelConsistencyBlessing, LabelConsistencyReport
+from tfx_dcai.label_consistency.component import LabelConsistencyGen
+from tfx_dcai.label_consistency.executor import Executor
+from tfx_dcai.label_consistency.example_io import to_tf_examples
+from tfx_dcai.label_consistency.report import read_report
 
 BEAM_ARGS = ["--direct_running_mode=in_memory", "--direct_num_workers=1"]
 

@@ -5,11 +5,11 @@ import os
 import pytest
 from tfx import v1 as tfx
 
-from components.label_consistency.report import read_report
-from pipelines.label_consistency_branch import add_label_consistency
-from pipelines.run_summary import latest_run, sqlite_store
-from pipelines.taxi_data import prepare_taxi_data
-from pipelines.taxi_pipeline import create_nodes
+from tfx_dcai.label_consistency.report import read_report
+from tfx_dcai.pipelines.label_consistency_branch import add_label_consistency
+from tfx_dcai.pipelines.run_summary import latest_run, sqlite_store
+from tfx_dcai.pipelines.taxi_data import prepare_taxi_data
+from tfx_dcai.pipelines.taxi_pipeline import create_nodes
 
 BEAM_ARGS = ["--direct_running_mode=in_memory", "--direct_num_workers=1"]
 

@@ -6,10 +6,10 @@ import pytest
 from apache_beam.options.pipeline_options import PipelineOptions
 from tensorflow_metadata.proto.v0 import schema_pb2
 
-from components.label_consistency.beam_examples import DiagnoseExamples, ExamplesConfig, label_error_summary
-from components.label_consistency.items import BadInputError
-from components.label_consistency.predictions import probability_matrix
-from components.label_consistency.schema_features import feature_kinds
+from tfx_dcai.label_consistency.beam_examples import DiagnoseExamples, ExamplesConfig, label_error_summary
+from tfx_dcai.label_consistency.items import BadInputError
+from tfx_dcai.label_consistency.predictions import probability_matrix
+from tfx_dcai.label_consistency.schema_features import feature_kinds
 
 _OUT = {}
 

@@ -1,8 +1,8 @@
 """Transcript agreement: WER/CER worked examples, rule attribution, alpha on transcripts (no TensorFlow)."""
 import pytest
 
-from components.label_consistency.api import krippendorff_alpha
-from components.label_consistency.transcripts import (TranscriptAccumulator, edit_distance, medoid_transcript,
+from tfx_dcai.label_consistency.api import krippendorff_alpha
+from tfx_dcai.label_consistency.transcripts import (TranscriptAccumulator, edit_distance, medoid_transcript,
                                                       normalise, summarize_transcripts, wer)
 
 

@@ -7,12 +7,12 @@ import numpy as np
 import pyarrow as pa
 import pytest
 
-from components.label_consistency.accumulator import AgreementAccumulator
-from components.label_consistency.buckets import assemble_bucket, rows_by_bucket
-from components.label_consistency.config import LabelConsistencyConfig
-from components.label_consistency.consensus import consensus_row
-from components.label_consistency.items import BadInputError
-from components.label_consistency.votes import _row_counts
+from tfx_dcai.label_consistency.accumulator import AgreementAccumulator
+from tfx_dcai.label_consistency.buckets import assemble_bucket, rows_by_bucket
+from tfx_dcai.label_consistency.config import LabelConsistencyConfig
+from tfx_dcai.label_consistency.consensus import consensus_row
+from tfx_dcai.label_consistency.items import BadInputError
+from tfx_dcai.label_consistency.votes import _row_counts
 
 def _table(seed: int, classes: list, n_items: int = 400, annotators=(1, 2, 3, 4, 10, 20)) -> tuple:
     """(rows, {item: valid labels}, {item: flags}) of random items: 1-5 annotators each, ties and single labels;

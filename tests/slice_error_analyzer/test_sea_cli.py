@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from components.slice_error_analyzer import cli
+from tfx_dcai.slice_error_analyzer import cli
 
 
 def _args(*argv):
@@ -78,7 +78,7 @@ def test_predictions_outside_the_label_domain_exit_2(csv_path, tmp_path, capsys)
 
 def test_prediction_column_path_does_not_import_tensorflow(csv_path, tmp_path):
     path, _ = csv_path
-    code = (f"import sys, argparse; from components.slice_error_analyzer import cli; p = argparse.ArgumentParser(); "
+    code = (f"import sys, argparse; from tfx_dcai.slice_error_analyzer import cli; p = argparse.ArgumentParser(); "
             f"cli.add_arguments(p); cli.run(p.parse_args(['--examples', {str(path)!r}, '--label-column', "
             f"'big_tipper', '--prediction-column', 'score', '--output-dir', {str(tmp_path / 'o')!r}])); "
             f"print('tensorflow' in sys.modules)")

@@ -2,8 +2,8 @@
 import pytest
 from tensorflow_metadata.proto.v0 import statistics_pb2
 
-from components.slice_error_analyzer import diagnosis
-from components.slice_error_analyzer.encoding import encodings_from_statistics
+from tfx_dcai.slice_error_analyzer import diagnosis
+from tfx_dcai.slice_error_analyzer.encoding import encodings_from_statistics
 
 TEXT = """
 name: "fare"

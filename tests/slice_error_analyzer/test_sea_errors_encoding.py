@@ -4,9 +4,9 @@ import pyarrow as pa
 import pytest
 from sklearn.metrics import log_loss, mean_absolute_error, mean_squared_error, zero_one_loss
 
-from components.slice_error_analyzer.encoding import (FeatureEncoding, categorical_encoding, describe,
+from tfx_dcai.slice_error_analyzer.encoding import (FeatureEncoding, categorical_encoding, describe,
                                                       encode_batch, first_values, numeric_encoding)
-from components.slice_error_analyzer.errors import SliceInputError, example_errors
+from tfx_dcai.slice_error_analyzer.errors import SliceInputError, example_errors
 
 RNG = np.random.default_rng(0)
 LABELS = RNG.integers(0, 2, 300)

@@ -8,12 +8,12 @@ tf = pytest.importorskip("tensorflow")
 from tfx.dsl.components.base import base_beam_executor  # noqa: E402
 from tfx.types import artifact_utils, standard_artifacts  # noqa: E402
 
-from components.artifacts import NO_BASELINE, NOT_BLESSED, SliceBlessing, SliceReport, SlicingSpecs  # noqa: E402
-from components.slice_error_analyzer.component import SliceErrorAnalyzer  # noqa: E402
-from components.slice_error_analyzer.executor import Executor  # noqa: E402
-from components import tf_example  # noqa: E402
-from pipelines import TAXI_SCHEMA  # noqa: E402
-from pipelines.taxi_data import big_tipper, taxi_testdata_dir  # noqa: E402
+from tfx_dcai.artifacts import NO_BASELINE, NOT_BLESSED, SliceBlessing, SliceReport, SlicingSpecs  # noqa: E402
+from tfx_dcai.slice_error_analyzer.component import SliceErrorAnalyzer  # noqa: E402
+from tfx_dcai.slice_error_analyzer.executor import Executor  # noqa: E402
+from tfx_dcai import tf_example  # noqa: E402
+from tfx_dcai.pipelines import TAXI_SCHEMA  # noqa: E402
+from tfx_dcai.pipelines.taxi_data import big_tipper, taxi_testdata_dir  # noqa: E402
 
 BEAM_ARGS = ["--direct_running_mode=in_memory", "--direct_num_workers=1"]
 RULE = {b"Credit Card": 0.8}  # a rule-based classifier: card payments record tips, cash mostly does not

@@ -5,9 +5,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from components.slice_error_analyzer import SliceInputError, find_slices, sliceline
-from components.slice_error_analyzer.encoding import encode_batch, FeatureEncoding
-from components.slice_error_analyzer.api import to_record_batches
+from tfx_dcai.slice_error_analyzer import SliceInputError, find_slices, sliceline
+from tfx_dcai.slice_error_analyzer.encoding import encode_batch, FeatureEncoding
+from tfx_dcai.slice_error_analyzer.api import to_record_batches
 
 
 def _data(n=6000, seed=0, planted_rate=0.45):

@@ -9,9 +9,9 @@ pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("taxi_pipeline")]
 
 @pytest.fixture(scope="module")
 def run(tmp_path_factory, small_taxi_data):
-    from pipelines.local_runner import PIPELINE_NAME, run_local
-    from pipelines.run_summary import latest_run, sqlite_store
-    from pipelines.slice_error_analyzer_branch import add_slice_error_analyzer
+    from tfx_dcai.pipelines.local_runner import PIPELINE_NAME, run_local
+    from tfx_dcai.pipelines.run_summary import latest_run, sqlite_store
+    from tfx_dcai.pipelines.slice_error_analyzer_branch import add_slice_error_analyzer
 
     output = str(tmp_path_factory.mktemp("taxi_slices"))
     paths = run_local(output, data_fraction=small_taxi_data[1]["request"]["fraction"],

@@ -5,7 +5,7 @@ from scipy import stats
 from statsmodels.stats.multitest import multipletests
 from statsmodels.stats.proportion import proportion_confint, proportions_ztest
 
-from components.slice_error_analyzer import significance
+from tfx_dcai.slice_error_analyzer import significance
 
 # Benjamini & Hochberg (1995), section 4: 15 p-values; at q = 0.05 the first four are rejected.
 BH_1995 = [0.0001, 0.0004, 0.0019, 0.0095, 0.0201, 0.0278, 0.0298, 0.0344, 0.0459, 0.3240, 0.4262, 0.5719,

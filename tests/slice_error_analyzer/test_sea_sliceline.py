@@ -4,8 +4,8 @@ import itertools
 import numpy as np
 import pytest
 
-from components.slice_error_analyzer import sliceline
-from components.slice_error_analyzer.sliceline import SliceLineParams, Totals
+from tfx_dcai.slice_error_analyzer import sliceline
+from tfx_dcai.slice_error_analyzer.sliceline import SliceLineParams, Totals
 
 
 def test_score_matches_hand_computation():
