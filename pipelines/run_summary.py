@@ -75,14 +75,14 @@ def anomalies_by_split(artifact) -> Dict[str, List[str]]:
     """Split -> ["feature: short description", ...] from an ExampleAnomalies artifact's SchemaDiff.pb."""
     from tensorflow_metadata.proto.v0 import anomalies_pb2
 
+    from tfx_dcai import artifact_io
+
     found = {}
-    for split_dir in sorted(os.listdir(artifact.uri)):
+    for split_dir in artifact_io.list_files(artifact.uri):
         path = os.path.join(artifact.uri, split_dir, "SchemaDiff.pb")
-        if not os.path.exists(path):
+        if not artifact_io.exists(path):
             continue
-        anomalies = anomalies_pb2.Anomalies()
-        with open(path, "rb") as f:
-            anomalies.ParseFromString(f.read())
+        anomalies = anomalies_pb2.Anomalies.FromString(artifact_io.read_bytes(path))
         found[split_dir.replace("Split-", "")] = [
             f"{name}: {_anomaly_text(info)}" for name, info in sorted(anomalies.anomaly_info.items())]
     return found
@@ -121,4 +121,6 @@ def format_summary(nodes: List[NodeRun], metadata_path: str) -> str:
 
 
 def _listdir(path: str) -> List[str]:
-    return sorted(os.listdir(path)) if os.path.isdir(path) else []
+    from tfx_dcai import artifact_io
+
+    return artifact_io.list_files(path)

@@ -77,3 +77,41 @@ def test_setup_without_python_310_says_what_to_install(tmp_path):
         "error: tfx-dcai needs Python 3.10 (the TFX 1.16 stack supports 3.9-3.10) and none was found; install it "
         "(e.g. 'pyenv install 3.10.13' or 'apt-get install python3.10') or set DCAI_PYTHON=/path/to/python3.10."]
     assert not (tmp_path / "venv").exists()
+
+
+def test_every_command_help_shows_an_example_and_a_default_or_requirement_for_each_flag(capsys):
+    from tfx_dcai.pipelines.cli import build_parser
+
+    parser = build_parser()
+    commands = parser._subparsers._group_actions[0].choices
+    for name, sub in commands.items():
+        text = sub.format_help()
+        assert "examples:" in text, name
+        for action in sub._actions:
+            if action.option_strings and action.dest not in ("help",) and action.help:
+                shown = action.required or "default" in action.help or action.nargs == 0 or \
+                    action.dest in ("json", "debug", "quiet", "no_cache")
+                assert shown, f"dcai {name} {action.option_strings[0]}: help names no default"
+
+
+def test_a_bad_beam_runner_flag_is_bad_input(tmp_path, capsys):
+    csv = tmp_path / "a.csv"
+    csv.write_text("x,label,p\n" + "".join(f"{i % 3},{i % 2},{(i % 2) * 0.8 + 0.1}\n" for i in range(200)))
+    code = main(["slices", "--examples", str(csv), "--label-column", "label", "--prediction-column", "p",
+                 "--output-dir", str(tmp_path / "out"), "--", "--runner=NoSuchRunner"])
+    assert code == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err[-1].startswith("dcai slices: bad input: Beam args: Unexpected pipeline runner: NoSuchRunner")
+    assert not (tmp_path / "out" / "slice_report.json").exists()
+
+
+def test_json_output_is_one_object_with_the_exit_code(tmp_path, capsys):
+    import json
+
+    csv = tmp_path / "a.csv"
+    csv.write_text("x,label,p\n" + "".join(f"{i % 3},{i % 2},{(i % 2) * 0.8 + 0.1}\n" for i in range(200)))
+    code = main(["slices", "--examples", str(csv), "--label-column", "label", "--prediction-column", "p",
+                 "--output-dir", str(tmp_path / "out"), "--json"])
+    out = json.loads(capsys.readouterr().out)
+    assert out["command"] == "slices" and out["exit_code"] == code == 0
+    assert out["reports"]["json"].endswith("slice_report.json")

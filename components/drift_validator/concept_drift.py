@@ -9,7 +9,7 @@ from typing import Dict, List
 import numpy as np
 
 from tfx_dcai.drift_validator.categorical_drift import chi_square
-from tfx_dcai.drift_validator.multiple_testing import benjamini_hochberg
+from tfx_dcai.multiple_testing import benjamini_hochberg
 from tfx_dcai.drift_validator.multivariate import auc
 
 MIN_RATE_CHANGE = 0.05   # a bin's label rate must move by at least this much to count as changed

@@ -1,46 +1,72 @@
-"""DriftValidator configuration: one JSON-serialisable object with documented defaults."""
+"""DriftValidator configuration: one typed config (tfx_dcai.configs convention) with documented defaults.
+
+The component takes it as its one `config` parameter; `dcai drift` generates its flags from the fields.
+"""
 import dataclasses
-import json
 from typing import Dict, Optional
+
+from tfx_dcai import configs
+from tfx_dcai.configs import option
+from tfx_dcai.errors import InputError
 
 WARN, BLOCK = "warn", "block"
 FINDING_KINDS = ("feature_drift", "schema_anomaly", "multivariate_drift", "concept_drift")
 
 
-@dataclasses.dataclass
+def _default_policy() -> Dict[str, str]:
+    return {"feature_drift": BLOCK, "schema_anomaly": BLOCK, "multivariate_drift": WARN, "concept_drift": BLOCK}
+
+
+@dataclasses.dataclass(frozen=True)
 class DriftConfig:
-    environment: str = "SERVING"          # schema environment the current data is validated in
-    q: float = 0.05                       # Benjamini-Hochberg false-discovery level across features
-    min_numeric_effect: float = 0.1       # scaled Wasserstein (W1 / baseline sd) a numeric drift must reach
-    min_categorical_effect: float = 0.05  # L-infinity distance of shares a categorical drift must reach
-    top_k: int = 20                       # categorical values with their own chi-square column
-    sketch_error: float = 0.01            # TFDV quantile-sketch rank error, subtracted from KS statistics
-    tfdv_jsd_threshold: float = 0.1       # TFDV comparator threshold, reported beside ours (never decides)
-    feature_overrides: Dict[str, dict] = dataclasses.field(default_factory=dict)  # name -> {"skip", "min_effect"}
-    label_key: Optional[str] = None
-    prediction_key: Optional[str] = None
-    policy: Dict[str, str] = dataclasses.field(default_factory=lambda: {
-        "feature_drift": BLOCK, "schema_anomaly": BLOCK, "multivariate_drift": WARN, "concept_drift": BLOCK})
-    sample_size: int = 5000               # rows per side for the domain classifier and concept drift
-    min_auc: float = 0.6                  # domain-classifier AUC a multivariate drift must reach
-    permutations: int = 1000
-    bootstrap: int = 1000
-    min_metric_drop: float = 0.02         # concept drift: the model metric must fall by at least this much
-    label_rate_bins: int = 5
-    seed: int = 0
+    """How DriftValidator compares current data with its baseline (docs/drift_validator.md: the table of fields)."""
+    environment: str = option("SERVING", help="schema environment the current data is validated in")
+    q: float = option(0.05, help="Benjamini-Hochberg false-discovery level across features")
+    min_numeric_effect: float = option(0.1, help="scaled Wasserstein distance (in baseline sd) a numeric drift "
+                                                 "must reach")
+    min_categorical_effect: float = option(0.05, help="L-infinity distance of value shares a categorical drift "
+                                                      "must reach")
+    top_k: int = option(20, help="categorical values with their own chi-square column (the rest: other)")
+    sketch_error: float = option(0.01, help="TFDV quantile-sketch rank error, subtracted from KS statistics")
+    tfdv_jsd_threshold: float = option(0.1, help="TFDV comparator threshold, reported beside ours (never decides)")
+    feature_overrides: Dict[str, dict] = option(
+        default_factory=dict, metavar="JSON",
+        help='per-feature settings as JSON, e.g. \'{"fare": {"min_effect": 0.3}, "id": {"skip": true}}\'')
+    label_key: Optional[str] = option(None, flag="--label-column",
+                                      help="label column: concept drift; left out of data drift")
+    prediction_key: Optional[str] = option(None, flag="--prediction-column",
+                                           help="model prediction column present in both datasets (instead of "
+                                                "--model); left out of data drift")
+    policy: Dict[str, str] = option(
+        default_factory=_default_policy, metavar="JSON",
+        help="which findings block and which warn, as JSON {kind: 'block'|'warn'} for kinds "
+             + ", ".join(FINDING_KINDS))
+    sample_size: int = option(5000, help="rows per side in the bounded samples (multivariate and concept drift)")
+    min_auc: float = option(0.6, help="domain-classifier AUC a multivariate drift must reach")
+    permutations: int = option(1000, help="permutations of the domain-classifier AUC test")
+    bootstrap: int = option(1000, help="bootstrap resamples of the concept-drift metric difference")
+    min_metric_drop: float = option(0.02, help="concept drift: the model metric must fall by at least this much")
+    label_rate_bins: int = option(5, help="bins per feature for the conditional label rates")
+    seed: int = option(0, help="seed of the samples, classifier and bootstrap")
 
     def __post_init__(self):
         unknown = set(self.policy) - set(FINDING_KINDS)
         bad = {k: v for k, v in self.policy.items() if v not in (WARN, BLOCK)}
         if unknown or bad:
-            raise ValueError(f"policy keys must be in {FINDING_KINDS} with values 'warn'/'block'; "
+            raise InputError(f"policy keys must be in {FINDING_KINDS} with values 'warn'/'block'; "
                              f"unknown keys {sorted(unknown)}, bad values {bad}")
         if not 0 < self.q < 1:
-            raise ValueError(f"q must be in (0, 1), got {self.q}")
+            raise InputError(f"q must be in (0, 1), got {self.q}")
         for name, override in self.feature_overrides.items():
             extra = set(override) - {"skip", "min_effect"}
             if extra:
-                raise ValueError(f"feature_overrides[{name!r}] has unknown keys {sorted(extra)}")
+                raise InputError(f"feature_overrides[{name!r}] has unknown keys {sorted(extra)}")
+        for name in ("sample_size", "permutations", "bootstrap", "top_k", "label_rate_bins"):
+            if getattr(self, name) < 1:
+                raise InputError(f"{name} must be >= 1, got {getattr(self, name)}")
+        for name in ("min_numeric_effect", "min_categorical_effect", "sketch_error", "min_metric_drop"):
+            if getattr(self, name) < 0:
+                raise InputError(f"{name} must be >= 0, got {getattr(self, name)}")
 
     def blocks(self, kind: str) -> bool:
         return self.policy.get(kind, BLOCK) == BLOCK
@@ -53,14 +79,8 @@ class DriftConfig:
         return bool(self.feature_overrides.get(feature, {}).get("skip", False))
 
     def to_json(self) -> str:
-        return json.dumps(dataclasses.asdict(self), sort_keys=True)
+        return configs.to_json(self)
 
     @classmethod
     def from_json(cls, text: Optional[str]) -> "DriftConfig":
-        if not text:
-            return cls()
-        values = json.loads(text)
-        unknown = set(values) - {f.name for f in dataclasses.fields(cls)}
-        if unknown:
-            raise ValueError(f"unknown DriftValidator config keys: {sorted(unknown)}")
-        return cls(**values)
+        return configs.from_json(cls, text, "DriftValidator config")

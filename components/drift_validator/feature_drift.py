@@ -16,7 +16,7 @@ from tensorflow_metadata.proto.v0 import statistics_pb2
 from tfx_dcai.drift_validator import distributions as dist
 from tfx_dcai.drift_validator.categorical_drift import categorical_drift, chi_square
 from tfx_dcai.drift_validator.config import DriftConfig
-from tfx_dcai.drift_validator.multiple_testing import benjamini_hochberg
+from tfx_dcai.multiple_testing import benjamini_hochberg
 from tfx_dcai.drift_validator.numeric_drift import PiecewiseLinearCdf, binned_shares, numeric_drift
 
 TESTED = "tested"

@@ -16,24 +16,6 @@ def _as_list(stats: statistics_pb2.DatasetFeatureStatistics) -> statistics_pb2.D
     return statistics_pb2.DatasetFeatureStatisticsList(datasets=[stats])
 
 
-def features_in_environment(schema: schema_pb2.Schema, environment: str) -> List[str]:
-    """Feature names the schema expects in `environment` (TFDV's in_environment/not_in_environment rules);
-    like TFDV, features whose lifecycle stage is DEPRECATED are left out."""
-    names = []
-    for feature in schema.feature:
-        if feature.lifecycle_stage == schema_pb2.DEPRECATED:
-            continue
-        if feature.in_environment:
-            present = environment in feature.in_environment
-        elif environment in feature.not_in_environment:
-            present = False
-        else:
-            present = not schema.default_environment or environment in schema.default_environment
-        if present:
-            names.append(feature.name)
-    return names
-
-
 def schema_anomalies(current: statistics_pb2.DatasetFeatureStatistics, schema: schema_pb2.Schema,
                      environment: str) -> anomalies_pb2.Anomalies:
     import tensorflow_data_validation as tfdv

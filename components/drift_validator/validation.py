@@ -15,6 +15,7 @@ from tfx_dcai.drift_validator import concept_drift as cd
 from tfx_dcai.errors import InputError
 from tfx_dcai.drift_validator import report as drift_report
 from tfx_dcai.drift_validator import tfdv_checks
+from tfx_dcai.schema_io import features_in_environment
 from tfx_dcai.drift_validator.config import DriftConfig
 from tfx_dcai.drift_validator.feature_drift import TESTED, compare_statistics
 from tfx_dcai.drift_validator.model_scoring import RAW_RECORD_COLUMN, score_rows
@@ -162,7 +163,7 @@ def history(previous_reports: List[dict], features: List[dict]) -> dict:
 def validate(inputs: DriftInputs, config: DriftConfig, make_pipeline=None, scratch_dir: str = None) -> DriftResult:
     if inputs.current.num_examples == 0:
         raise DriftInputError(f"the current statistics hold 0 examples ({inputs.context.get('current', 'current')})")
-    env_features = (tfdv_checks.features_in_environment(inputs.schema, config.environment)
+    env_features = (features_in_environment(inputs.schema, config.environment)
                     if inputs.schema is not None and inputs.schema.feature else None)
     anomalies = (tfdv_checks.schema_anomalies(inputs.current, inputs.schema, config.environment)
                  if inputs.schema is not None else anomalies_pb2.Anomalies())

@@ -1,15 +1,19 @@
 """`dcai agreement`: the component's computation on a CSV (or a directory of CSV/TFRecord files).
 
-Writes label_consistency_report.json/.html and consensus.csv to --output-dir; exits 0 (consistent),
-1 (inconsistent) or 2 (bad input). No TensorFlow on the CSV path; Beam and pyarrow are imported in `run`.
+Writes label_consistency_report.json/.html and consensus.csv to --output-dir. Outcome (tfx_dcai.command): 0
+consistent, 1 inconsistent, 2 bad input. No TensorFlow on the CSV path; Beam and pyarrow are imported in `run`.
 """
 import dataclasses
-import json
 import os
-import sys
 
-EXIT_CONSISTENT, EXIT_INCONSISTENT, EXIT_BAD_INPUT = 0, 1, 2
 CONSENSUS_FILE = "consensus.csv"
+OUTPUT_FILES = ("label_consistency_report.json", "label_consistency_report.html", CONSENSUS_FILE)
+EXAMPLES = """\
+  dcai agreement --annotations labels.csv --item-column item_id --annotator-column annotator_id \\
+      --label-column label --output-dir out
+  dcai agreement --annotations labels.csv --item-column item --annotator-column who --label-column grade \\
+      --level ordinal --weights quadratic --instructions-version v2 --previous-report old/label_consistency_report.json \\
+      --output-dir out"""
 
 
 def add_arguments(parser) -> None:
@@ -77,50 +81,39 @@ def _parse_domain_value(text: str, level: str):
     return text
 
 
-def run(args) -> int:
-    from tfx_dcai.errors import InputError
+def run(args, beam_args=None):
+    """`dcai agreement` (see the module docstring); returns a tfx_dcai.command.Outcome."""
+    from tfx_dcai import artifact_io, command
 
-    try:
-        config = config_from_args(args)
-        previous = _read_previous(args.previous_report)
-        status = _run_pipeline(args.annotations, config, previous, args.output_dir, _examples_config(args))
-    except InputError as exc:
-        print(f"dcai agreement: bad input: {exc}", file=sys.stderr)
-        return EXIT_BAD_INPUT
-    except Exception as exc:  # Beam re-raises worker errors wrapped: find the BadInputError inside
-        cause = _bad_input_cause(exc)
-        if cause is None:
-            raise
-        print(f"dcai agreement: bad input: {cause}", file=sys.stderr)
-        return EXIT_BAD_INPUT
-    print(f"{status}: report in {os.path.join(args.output_dir, 'label_consistency_report.html')}")
-    return EXIT_CONSISTENT if status == "CONSISTENT" else EXIT_INCONSISTENT
-
-
-def _bad_input_cause(exc):
-    from tfx_dcai.errors import InputError
-
-    seen = exc
-    while seen is not None:
-        if isinstance(seen, InputError):
-            return seen
-        seen = seen.__cause__ or seen.__context__
-    text = str(exc)
-    for marker in ("BadInputError: ", "InputError: "):
-        if marker in text:
-            return text.split(marker, 1)[1].splitlines()[0]
-    return None
+    config = config_from_args(args)
+    previous = _read_previous(args.previous_report)
+    command.check_output_dir(args.output_dir, (args.annotations, args.examples))
+    with artifact_io.staged_output_dir(args.output_dir, OUTPUT_FILES) as staging:
+        report = _run_pipeline(args.annotations, config, previous, staging, _examples_config(args), beam_args)
+    alpha = report["krippendorff_alpha"]["value"]
+    alpha_text = "n/a" if alpha is None else f"{alpha:.3f}"
+    failing = [str(r["label"]) for r in report.get("per_class", []) if not r["consistent"]]
+    return command.Outcome(
+        status=report["status"], blocking=report["status"] != "CONSISTENT",
+        summary=(f"Krippendorff's alpha {alpha_text} over {report['n_items']} items and {report['n_annotators']} "
+                 f"annotators; classes below the thresholds: {', '.join(failing) or 'none'}"),
+        figures={"krippendorff_alpha": alpha, "items": report["n_items"], "annotators": report["n_annotators"],
+                 "inconsistent_classes": failing},
+        reports={"json": os.path.join(args.output_dir, OUTPUT_FILES[0]),
+                 "html": os.path.join(args.output_dir, OUTPUT_FILES[1]),
+                 "consensus": os.path.join(args.output_dir, CONSENSUS_FILE)},
+        next_step=(report["findings"] or [""])[0])
 
 
 def _read_previous(path):
     if not path:
         return None
+    from tfx_dcai import artifact_io
     from tfx_dcai.label_consistency.items import BadInputError
     try:
-        with open(path, encoding="utf-8") as f:
-            return json.load(f)
-    except (OSError, ValueError) as exc:
-        raise BadInputError(f"--previous-report {path}: {exc}") from None
+        return artifact_io.read_json(path)
+    except Exception as exc:  # OSError, ValueError, or fileio's NotFoundError
+        raise BadInputError(f"--previous-report {path}: not a readable JSON report ({exc})") from None
 
 
 def _examples_config(args):
@@ -128,29 +121,29 @@ def _examples_config(args):
     if not args.examples:
         return None
     from tfx_dcai.label_consistency.beam_examples import examples_config
-    from tfx_dcai.label_consistency.schema_features import read_schema_text
+    from tfx_dcai.schema_io import read_schema_file
 
-    schema = read_schema_text(args.schema) if args.schema else None
+    schema = read_schema_file(args.schema) if args.schema else None
     return args.examples, examples_config({"label_column": args.label_column,
                                            "example_label_column": args.example_label_column,
                                            "example_id_column": args.example_id_column,
                                            "prediction_column": args.prediction_column}, schema)
 
 
-def _run_pipeline(path, config, previous, output_dir, examples=None) -> str:
+def _run_pipeline(path, config, previous, output_dir, examples=None, beam_args=None) -> dict:
+    """The Beam pipeline of `dcai agreement`; writes the report and consensus.csv to output_dir, returns the report."""
     import apache_beam as beam
-    from apache_beam.options.pipeline_options import PipelineOptions
 
     from tfx_dcai import data_io
+    from tfx_dcai.beam_options import make_pipeline
+    from tfx_dcai.beam_progress import row_progress
     from tfx_dcai.label_consistency import report as report_io
     from tfx_dcai.label_consistency.beam_transforms import ComputeLabelConsistency
     from tfx_dcai.label_consistency.buckets import bucket_count
 
     feature_columns = [c for c in data_io.column_names(path) if c not in config.label_columns]
     config = dataclasses.replace(config, n_buckets=bucket_count(data_io.total_bytes(data_io.list_files(path)[1])))
-    os.makedirs(output_dir, exist_ok=True)
-    options = PipelineOptions(["--direct_running_mode=in_memory", "--direct_num_workers=1"])
-    with beam.Pipeline(options=options) as p:
+    with make_pipeline(beam_args) as p:
         diagnostics = None
         if examples is not None:
             from tfx_dcai.label_consistency.beam_examples import DiagnoseExamples
@@ -158,6 +151,7 @@ def _run_pipeline(path, config, previous, output_dir, examples=None) -> str:
             diagnostics = (data_io.read_record_batches(p, examples_path, "ReadExamples")
                            | DiagnoseExamples(examples_config, source=examples_path))
         result = (data_io.read_record_batches(p, path, "ReadAnnotations")
+                  | "Progress" >> row_progress(f"reading {path}")
                   | ComputeLabelConsistency(config, previous, source=path, consensus_location=CONSENSUS_FILE,
                                             examples_diagnostics=diagnostics))
         _ = result["report"] | "WriteReport" >> beam.Map(lambda r: report_io.write(output_dir, r))
@@ -166,7 +160,7 @@ def _run_pipeline(path, config, previous, output_dir, examples=None) -> str:
              | "CsvLines" >> beam.FlatMap(consensus_csv_lines, config, feature_columns)
              | "WriteConsensus" >> beam.io.WriteToText(os.path.join(output_dir, CONSENSUS_FILE), num_shards=1,
                                                        shard_name_template="", header=header))
-    return report_io.read_report(output_dir)["status"]
+    return report_io.read_report(output_dir)
 
 
 def consensus_header_names(config, feature_columns) -> list:

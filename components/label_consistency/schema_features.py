@@ -8,7 +8,7 @@ STRUCT features are skipped (no scalar value to group on).
 """
 import dataclasses
 
-from tfx_dcai.label_consistency.items import BadInputError
+from tfx_dcai.schema_io import in_environment, is_deprecated
 
 TRAINING = "TRAINING"
 
@@ -28,14 +28,6 @@ class FeatureKinds:
                 "skipped": dict(self.skipped)}
 
 
-def in_environment(feature, schema, environment: str = TRAINING) -> bool:
-    if feature.in_environment:
-        return environment in feature.in_environment
-    if environment in feature.not_in_environment:
-        return False
-    return not schema.default_environment or environment in schema.default_environment
-
-
 def feature_kinds(schema, exclude=()) -> FeatureKinds:
     """Kinds of the schema's features, leaving out `exclude` (label, id and prediction columns)."""
     from tensorflow_metadata.proto.v0 import schema_pb2
@@ -45,9 +37,9 @@ def feature_kinds(schema, exclude=()) -> FeatureKinds:
         name = feature.name
         if name in exclude:
             continue
-        if feature.lifecycle_stage == schema_pb2.DEPRECATED:
+        if is_deprecated(feature):
             skipped.append((name, "deprecated"))
-        elif not in_environment(feature, schema):
+        elif not in_environment(feature, schema, TRAINING):
             skipped.append((name, f"not in the {TRAINING} environment"))
         elif feature.type == schema_pb2.STRUCT:
             skipped.append((name, "struct feature"))
@@ -57,15 +49,3 @@ def feature_kinds(schema, exclude=()) -> FeatureKinds:
         else:
             numeric.append(name)
     return FeatureKinds(tuple(sorted(categorical)), tuple(sorted(numeric)), tuple(sorted(skipped)))
-
-
-def read_schema_text(path: str):
-    """A Schema proto from a text-format schema.pbtxt (no TensorFlow)."""
-    from google.protobuf import text_format
-    from tensorflow_metadata.proto.v0 import schema_pb2
-
-    try:
-        with open(path, encoding="utf-8") as f:
-            return text_format.Parse(f.read(), schema_pb2.Schema())
-    except (OSError, UnicodeDecodeError, text_format.ParseError) as exc:
-        raise BadInputError(f"schema {path}: {exc}") from None

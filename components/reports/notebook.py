@@ -24,8 +24,9 @@ def _visualization_for(artifact_type, page_name: str):
         def display(self, artifact):
             from IPython.display import HTML, display
 
-            with open(os.path.join(artifact.uri, page_name), encoding="utf-8") as f:
-                display(HTML(report_iframe(f.read())))
+            from tfx_dcai import artifact_io
+
+            display(HTML(report_iframe(artifact_io.read_text(os.path.join(artifact.uri, page_name)))))
 
     HtmlReportVisualization.__name__ = f"{artifact_type.__name__}Visualization"
     return HtmlReportVisualization

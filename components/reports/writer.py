@@ -1,37 +1,38 @@
-"""Writes `<name>_report.json` and `<name>_report.html` side by side."""
-import json
-import math
+"""Writes `<name>_report.json` and `<name>_report.html` side by side, on any filesystem (through fileio)."""
 import os
 
+from tfx_dcai import artifact_io
 
-def _json_safe(value):
-    """NaN and infinity are not JSON: they become null (and the report says why elsewhere)."""
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if isinstance(value, dict):
-        return {str(k): _json_safe(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_json_safe(v) for v in value]
-    if hasattr(value, "item") and callable(value.item):  # numpy scalars
-        return _json_safe(value.item())
-    return value
+
+def report_file_names(name: str) -> tuple:
+    """The two file names of report `name`: (`<name>_report.json`, `<name>_report.html`)."""
+    return f"{name}_report.json", f"{name}_report.html"
 
 
 def write_report(output_dir: str, name: str, report: dict, html: str) -> tuple:
-    """Write the JSON and HTML report files; returns their paths. `report` must hold `report_version`."""
+    """Write the JSON and HTML report files of `report`.
+
+    Args:
+      output_dir: a directory URI (local, gs://, ram://, ...); created if needed.
+      name: report name, e.g. "drift".
+      report: the report dict; it must hold `report_version`. NaN and infinity become null.
+      html: the standalone HTML page.
+
+    Returns:
+      (json path, html path).
+
+    Raises:
+      ValueError: when the report has no `report_version`.
+    """
     if "report_version" not in report:
         raise ValueError(f"{name} report has no 'report_version' field")
-    os.makedirs(output_dir, exist_ok=True)
-    json_path = os.path.join(output_dir, f"{name}_report.json")
-    html_path = os.path.join(output_dir, f"{name}_report.html")
-    with open(json_path, "w", encoding="utf-8") as f:
-        json.dump(_json_safe(report), f, indent=2, sort_keys=False, allow_nan=False)
-        f.write("\n")
-    with open(html_path, "w", encoding="utf-8") as f:
-        f.write(html)
+    json_name, html_name = report_file_names(name)
+    json_path, html_path = os.path.join(output_dir, json_name), os.path.join(output_dir, html_name)
+    artifact_io.write_json(json_path, report)
+    artifact_io.write_text(html_path, html)
     return json_path, html_path
 
 
 def read_report(output_dir: str, name: str) -> dict:
-    with open(os.path.join(output_dir, f"{name}_report.json"), encoding="utf-8") as f:
-        return json.load(f)
+    """The JSON report `name` in directory `output_dir` (any filesystem)."""
+    return artifact_io.read_json(os.path.join(output_dir, report_file_names(name)[0]))

@@ -12,6 +12,7 @@ from typing import Dict, List, Optional, Sequence
 
 import numpy as np
 
+from tfx_dcai.multiple_testing import benjamini_hochberg
 from tfx_dcai.slice_error_analyzer import diagnosis, significance
 from tfx_dcai.slice_error_analyzer.encoding import FeatureEncoding, column_predicate, describe
 from tfx_dcai.slice_error_analyzer.sliceline import (DIFF_SQUARES, DIFF_SUM, ERROR_MAX, ERROR_SQUARES,
@@ -62,7 +63,7 @@ def _not_nested(index, stats, slices, candidates, is_rate: bool, q: float) -> Li
     """Significant slices kept: level 1, or children whose parent test survives BH over all such children."""
     children = [i for i in candidates if len(slices[i]) > 1]
     p = np.array([_worse_than_parents_p(index, stats, slices[i], is_rate) for i in children])
-    passed = {i for i, q_value in zip(children, significance.benjamini_hochberg(p)) if q_value <= q}
+    passed = {i for i, q_value in zip(children, benjamini_hochberg(p)) if q_value <= q}
     return [i for i in candidates if len(slices[i]) == 1 or i in passed]
 
 
@@ -77,7 +78,7 @@ def analyze(state: LatticeState, totals: Totals, grand_squares: float, encodings
     p = significance.slice_vs_rest(is_rate, stats[:, SIZE], stats[:, ERROR_SUM], stats[:, ERROR_SQUARES],
                                    totals.n, totals.error_sum, grand_squares) if len(stats) else np.zeros(0)
     # BH family: every evaluated slice, plus the candidates the score bound pruned (counted with p = 1)
-    q = significance.benjamini_hochberg(np.concatenate([p, np.ones(state.unevaluated)]))[:len(p)]
+    q = benjamini_hochberg(np.concatenate([p, np.ones(state.unevaluated)]))[:len(p)]
     worse = (stats[:, ERROR_SUM] / np.maximum(stats[:, SIZE], 1)) > mean
     significant = (q <= params.q) & worse & (stats[:, SIZE] < totals.n)
     index = {s: i for i, s in enumerate(evaluated.slices)}
@@ -120,7 +121,7 @@ def analyze(state: LatticeState, totals: Totals, grand_squares: float, encodings
 def _add_regressions(reported: List[dict], rows: List[np.ndarray], q: float) -> None:
     """Paired test per reported slice: is its error larger than the baseline model's on the same rows? (BH)"""
     p = np.array([float(significance.paired_greater(r[DIFF_SUM], r[DIFF_SQUARES], r[SIZE])) for r in rows])
-    adjusted = significance.benjamini_hochberg(p)
+    adjusted = benjamini_hochberg(p)
     for entry, row, p_value, q_value in zip(reported, rows, p, adjusted):
         entry["baseline"] = {"metric_value": float((row[ERROR_SUM] - row[DIFF_SUM]) / row[SIZE]),
                              "p_value": float(p_value), "q_value": float(q_value),

@@ -3,10 +3,9 @@ import os
 import tempfile
 from typing import Optional
 
-import apache_beam as beam
 import pyarrow as pa
-from apache_beam.options.pipeline_options import PipelineOptions
 
+from tfx_dcai.beam_options import make_pipeline
 from tfx_dcai.reports import read_report
 from tfx_dcai.slice_error_analyzer.analysis_pipeline import AnalyzeSlices
 from tfx_dcai.slice_error_analyzer.config import SliceConfig
@@ -14,10 +13,6 @@ from tfx_dcai.slice_error_analyzer.errors import SliceInputError
 from tfx_dcai.slice_error_analyzer.report import REPORT_NAME
 
 BATCH_ROWS = 10_000
-
-
-def in_process_options() -> PipelineOptions:
-    return PipelineOptions(["--runner=DirectRunner", "--direct_running_mode=in_memory", "--direct_num_workers=1"])
 
 
 def to_record_batches(data, batch_rows: int = BATCH_ROWS):
@@ -65,7 +60,8 @@ def find_slices(data, label: str, prediction: str = "prediction", output_dir: Op
     with tempfile.TemporaryDirectory() as scratch:
         report_dir = output_dir or scratch
         paths = _write_ipc(batches, scratch)
-        with beam.Pipeline(options=in_process_options()) as pipeline:
+        with make_pipeline() as pipeline:
+            import apache_beam as beam
             _ = (pipeline | "DataFiles" >> beam.Create(paths) | "Data" >> beam.FlatMap(_read_ipc)
                  | "Analyze" >> AnalyzeSlices(config, features, report_dir, baseline_prediction=baseline_prediction))
         return read_report(report_dir, REPORT_NAME)

@@ -1,15 +1,18 @@
 """`dcai slices`: the component's analysis on a CSV file or a directory of CSV/TFRecord files.
 
-Writes slice_report.json/.html (and slicing_specs.json) to --output-dir; exits 0 (no significant slice),
-1 (significant slices found) or 2 (bad input). With --prediction-column nothing imports TensorFlow; --model
-runs the SavedModel's serving signature on TFRecord tf.Examples in Beam.
+Writes slice_report.json/.html (and slicing_specs.json) to --output-dir. Outcome (tfx_dcai.command): 0 no
+significant slice, 1 significant slices found, 2 bad input. With --prediction-column nothing imports TensorFlow;
+--model runs the SavedModel's serving signature on TFRecord tf.Examples in Beam.
 """
 import glob
 import os
-import sys
 
-EXIT_NONE, EXIT_FOUND, EXIT_BAD_INPUT = 0, 1, 2
 MODEL_PREDICTION_COLUMN = "__prediction__"
+OUTPUT_FILES = ("slice_report.json", "slice_report.html", "slicing_specs.json")
+EXAMPLES = """\
+  dcai slices --examples eval.csv --label-column label --prediction-column prediction --output-dir out
+  dcai slices --examples eval_tfrecords/ --label-column big_tipper --model serving_model/ --max-level 2 \\
+      --exclude tips --output-dir out"""
 
 
 def add_arguments(parser) -> None:
@@ -75,13 +78,13 @@ def _columns(path: str, model: str):
     return names + [MODEL_PREDICTION_COLUMN]
 
 
-def analyze(args) -> dict:
-    import apache_beam as beam
-
+def analyze(args, output_dir: str, beam_args=None) -> dict:
+    """Run the analysis of `args` with Beam, writing its files to `output_dir`; returns the report dict."""
     from tfx_dcai import data_io
+    from tfx_dcai.beam_options import make_pipeline
+    from tfx_dcai.beam_progress import row_progress
     from tfx_dcai.reports import read_report
     from tfx_dcai.slice_error_analyzer.analysis_pipeline import AnalyzeSlices
-    from tfx_dcai.slice_error_analyzer.api import in_process_options
     from tfx_dcai.slice_error_analyzer.errors import SliceInputError
     from tfx_dcai.slice_error_analyzer.report import REPORT_NAME
 
@@ -91,40 +94,32 @@ def analyze(args) -> dict:
         if column not in names:
             raise SliceInputError(f"column {column!r} is not in {args.examples} (columns: {', '.join(names)})")
     features = config.features_from(names)
-    os.makedirs(args.output_dir, exist_ok=True)
-    with beam.Pipeline(options=in_process_options()) as pipeline:
+    with make_pipeline(beam_args) as pipeline:
         batches = (_model_batches(pipeline, args.examples, args.model) if args.model
                    else data_io.read_record_batches(pipeline, args.examples, "ReadExamples"))
-        _ = batches | "Analyze" >> AnalyzeSlices(config, features, args.output_dir, args.output_dir)
-    return read_report(args.output_dir, REPORT_NAME)
+        _ = (batches | "Progress" >> row_progress(f"reading {args.examples}")
+             | "Analyze" >> AnalyzeSlices(config, features, output_dir, output_dir))
+    return read_report(output_dir, REPORT_NAME)
 
 
-def _bad_input(exc):
-    from tfx_dcai.errors import InputError
+def run(args, beam_args=None):
+    """`dcai slices` (see the module docstring); returns a tfx_dcai.command.Outcome."""
+    from tfx_dcai import artifact_io, command
 
-    seen = exc
-    while seen is not None:
-        if isinstance(seen, InputError):
-            return str(seen)
-        seen = seen.__cause__ or seen.__context__
-    text = str(exc)
-    if "InputError: " in text:
-        return text.split("InputError: ", 1)[1].splitlines()[0]
-    return None
-
-
-def run(args) -> int:
-    try:
-        report = analyze(args)
-    except Exception as exc:  # Beam wraps errors raised in workers: look for the InputError inside
-        message = _bad_input(exc)
-        if message is None:
-            raise
-        print(f"dcai slices: bad input: {message}", file=sys.stderr)
-        return EXIT_BAD_INPUT
+    command.check_output_dir(args.output_dir, (args.examples, args.model))
+    with artifact_io.staged_output_dir(args.output_dir, OUTPUT_FILES) as staging:
+        report = analyze(args, staging, beam_args)
     significant = [s for s in report["slices"] if s["significant"]]
-    print(f"{report['status']}: {len(significant)} significant slice(s) of {report['overall']['n']} rows; "
-          f"report in {os.path.join(args.output_dir, 'slice_report.html')}")
-    for entry in significant[:5]:
-        print(f"  - {entry['recommendation']}")
-    return EXIT_FOUND if significant else EXIT_NONE
+    overall = report["overall"]
+    value = "n/a" if overall["value"] is None else f"{overall['value']:.4g}"
+    shown = "; ".join(s["description"] for s in significant[:3])
+    return command.Outcome(
+        status=report["status"], blocking=bool(significant),
+        summary=(f"{len(significant)} significant slice(s) of {overall['n']} rows (overall {overall['metric']} "
+                 f"{value}){': ' + shown if shown else ''}"),
+        figures={"significant_slices": len(significant), "rows": overall["n"], "metric": overall["metric"],
+                 "overall": overall["value"], "rows_read": report["rows"]["read"]},
+        reports={"json": os.path.join(args.output_dir, OUTPUT_FILES[0]),
+                 "html": os.path.join(args.output_dir, OUTPUT_FILES[1]),
+                 "slicing_specs": os.path.join(args.output_dir, OUTPUT_FILES[2])},
+        next_step=significant[0]["recommendation"] if significant else "")

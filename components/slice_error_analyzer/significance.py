@@ -67,19 +67,6 @@ def paired_greater(diff_sum, diff_squares, n) -> np.ndarray:
     return np.where(np.isfinite(p), p, np.where(mean > 0, 0.0, 1.0))
 
 
-def benjamini_hochberg(p_values) -> np.ndarray:
-    """BH-adjusted p-values (q-values): q_(i) = min_{j >= i} m p_(j) / j, capped at 1."""
-    p = np.asarray(p_values, np.float64)
-    if not len(p):
-        return p
-    order = np.argsort(p)
-    scaled = p[order] * len(p) / np.arange(1, len(p) + 1)
-    adjusted = np.minimum(np.minimum.accumulate(scaled[::-1])[::-1], 1.0)
-    q = np.empty_like(adjusted)
-    q[order] = adjusted
-    return q
-
-
 def slice_vs_rest(is_rate: bool, size, total, squares, n, grand_total, grand_squares) -> np.ndarray:
     """p-value that a slice (size, error sum, sum of squares) is worse than the rows outside it."""
     if is_rate:

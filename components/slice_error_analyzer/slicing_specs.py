@@ -4,7 +4,6 @@ A slice made only of `feature == value` predicates becomes `feature_values`; a s
 becomes `slice_keys_sql` (a constant slice key over the rows that satisfy the predicates). Slices on "missing"
 or "other" cannot be written as a SlicingSpec; they are listed under `skipped`.
 """
-import json
 import os
 
 SPECS_FILE = "slicing_specs.json"
@@ -47,8 +46,13 @@ def slicing_specs(report: dict) -> dict:
 
 
 def write_specs(report: dict, output_dir: str) -> str:
-    os.makedirs(output_dir, exist_ok=True)
+    """Write `slicing_specs.json` for the report's significant slices into `output_dir` (any filesystem).
+
+    Returns:
+      The path written.
+    """
+    from tfx_dcai import artifact_io
+
     path = os.path.join(output_dir, SPECS_FILE)
-    with open(path, "w", encoding="utf-8") as f:
-        json.dump(slicing_specs(report), f, indent=2)
+    artifact_io.write_json(path, slicing_specs(report))
     return path

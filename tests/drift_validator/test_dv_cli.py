@@ -46,7 +46,8 @@ def test_shifted_data_and_broken_concept_exit_1(data, capsys):
     assert {f["name"] for f in report["features"]} == {"fare", "miles", "payment"}  # label, score left out
     assert report["concept_drift"]["drift"] and report["multivariate"]["drift"]
     assert os.path.exists(os.path.join(out, "drift_report.html"))
-    assert "DRIFT: 2 drifted feature(s): fare, payment" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert out.startswith("dcai drift: DRIFT (blocks): 2 of 3 features drifted (fare, payment); ") and out.count("\n") == 1
 
 
 def test_same_distribution_exits_0(data):
@@ -74,5 +75,4 @@ def test_bad_input_exits_2_with_the_path_or_column_named(data, capsys):
     assert f"the current statistics hold 0 examples ({empty})" in capsys.readouterr().err
     assert main(["drift", "--baseline", str(empty), "--current", paths["same"], "--output-dir", str(root / "o5")]) == 2
     assert f"--baseline {empty} holds 0 rows: nothing to compare with (status NO_BASELINE)" in capsys.readouterr().err
-    with open(root / "o5" / "drift_report.json") as f:
-        assert json.load(f)["status"] == "NO_BASELINE"
+    assert not (root / "o5" / "drift_report.json").exists()  # bad input leaves no report that could look current

@@ -95,7 +95,7 @@ def test_config_rejects_unknown_keys_and_bad_policy():
 def test_environment_features_follow_tfdv_and_leave_out_deprecated_ones():
     from tensorflow_metadata.proto.v0 import schema_pb2
 
-    from tfx_dcai.drift_validator.tfdv_checks import features_in_environment
+    from tfx_dcai.schema_io import features_in_environment
 
     schema = schema_pb2.Schema(default_environment=["TRAINING", "SERVING"])
     for name in ("fare", "tips", "tract", "only_serving"):

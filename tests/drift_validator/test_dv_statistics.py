@@ -10,7 +10,7 @@ from statsmodels.stats.multitest import multipletests
 from tfx_dcai.drift_validator import distributions as dist
 from tfx_dcai.drift_validator.binned_measures import jensen_shannon, population_stability_index
 from tfx_dcai.drift_validator.categorical_drift import categorical_drift, chi_square, contingency_table
-from tfx_dcai.drift_validator.multiple_testing import benjamini_hochberg
+from tfx_dcai.multiple_testing import benjamini_hochberg
 from tfx_dcai.drift_validator.numeric_drift import (PiecewiseLinearCdf, ks_lower_bound, ks_p_value, ks_statistic,
                                                       numeric_drift, wasserstein)
 from tfx_dcai.drift_validator.synthetic_statistics import categorical_feature, numeric_feature

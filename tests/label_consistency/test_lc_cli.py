@@ -1,5 +1,4 @@
 """`dcai agreement` through tfx_dcai.label_consistency.cli on CSV files: exit codes, outputs, no TensorFlow."""
-import argparse
 import csv
 import json
 import subprocess
@@ -8,13 +7,13 @@ import sys
 import pytest
 
 from tfx_dcai.label_consistency import cli
+from tfx_dcai.pipelines.cli import main
 from tfx_dcai.label_consistency.published_tables import FLEISS_1971
 
 
-def _args(argv):
-    parser = argparse.ArgumentParser()
-    cli.add_arguments(parser)
-    return parser.parse_args(argv)
+def agreement(argv) -> int:
+    """`dcai agreement ARGV` through the real command (outcome contract included); returns its exit code."""
+    return main(["agreement", *argv])
 
 
 def _write_csv(path, rows):
@@ -33,9 +32,9 @@ def _fleiss_csv(tmp_path):
 
 def test_inconsistent_labels_exit_1_with_reports_and_consensus(tmp_path):
     out = tmp_path / "out"
-    code = cli.run(_args(["--annotations", _fleiss_csv(tmp_path), "--item-column", "patient",
+    code = agreement(["--annotations", _fleiss_csv(tmp_path), "--item-column", "patient",
                           "--annotator-column", "rater", "--label-column", "diagnosis", "--n-bootstrap", "100",
-                          "--output-dir", str(out)]))
+                          "--output-dir", str(out)])
     assert code == 1
     report = json.loads((out / "label_consistency_report.json").read_text())
     assert report["fleiss_kappa"] == pytest.approx(0.430, abs=5e-4)
@@ -51,8 +50,8 @@ def test_inconsistent_labels_exit_1_with_reports_and_consensus(tmp_path):
 
 def test_consistent_labels_exit_0(tmp_path):
     rows = [{"item": f"i{i}", "who": w, "lab": "yes" if i % 3 else "no"} for i in range(30) for w in "ABC"]
-    code = cli.run(_args(["--annotations", _write_csv(tmp_path / "ok.csv", rows), "--item-column", "item",
-                          "--annotator-column", "who", "--label-column", "lab", "--output-dir", str(tmp_path / "o")]))
+    code = agreement(["--annotations", _write_csv(tmp_path / "ok.csv", rows), "--item-column", "item",
+                          "--annotator-column", "who", "--label-column", "lab", "--output-dir", str(tmp_path / "o")])
     assert code == 0
 
 
@@ -64,14 +63,14 @@ def test_consistent_labels_exit_0(tmp_path):
 def test_bad_input_exits_2_naming_the_problem(tmp_path, capsys, argv_tail, message):
     argv = ["--annotations", _fleiss_csv(tmp_path), "--item-column", "patient", "--annotator-column", "rater",
             "--output-dir", str(tmp_path / "bad")] + argv_tail
-    assert cli.run(_args(argv)) == 2
+    assert agreement(argv) == 2
     assert message in capsys.readouterr().err
 
 
 def test_one_annotator_exits_2(tmp_path, capsys):
     rows = [{"item": f"i{i}", "who": "solo", "lab": "x"} for i in range(5)]
-    code = cli.run(_args(["--annotations", _write_csv(tmp_path / "solo.csv", rows), "--item-column", "item",
-                          "--annotator-column", "who", "--label-column", "lab", "--output-dir", str(tmp_path / "o")]))
+    code = agreement(["--annotations", _write_csv(tmp_path / "solo.csv", rows), "--item-column", "item",
+                          "--annotator-column", "who", "--label-column", "lab", "--output-dir", str(tmp_path / "o")])
     assert code == 2 and "at least two annotators" in capsys.readouterr().err
 
 
@@ -83,7 +82,7 @@ def test_csv_path_imports_no_tensorflow(tmp_path):
     script = ("import sys, time; t = time.time(); import argparse; from tfx_dcai.label_consistency import cli; "
               "p = argparse.ArgumentParser(); cli.add_arguments(p); "
               f"code = cli.run(p.parse_args(['--annotations', {path!r}, '--item-column', 'item', "
-              f"'--annotator-column', 'who', '--label-column', 'lab', '--output-dir', {str(tmp_path / 'o')!r}])); "
+              f"'--annotator-column', 'who', '--label-column', 'lab', '--output-dir', {str(tmp_path / 'o')!r}])).exit_code; "
               "print('TF' if 'tensorflow' in sys.modules else 'noTF', round(time.time() - t, 1), code)")
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=str(tmp_path),
                             env={"PYTHONPATH": str(__import__("pathlib").Path(cli.__file__).parents[2]),
@@ -109,12 +108,12 @@ def test_examples_with_prediction_column_and_schema(tmp_path, capsys):
             "--label-column", "lab", "--examples", examples, "--example-label-column", "y",
             "--example-id-column", "ex", "--n-bootstrap", "0"]
     out = tmp_path / "out"
-    assert cli.run(_args(base + ["--prediction-column", "score", "--schema", str(schema),
-                                 "--output-dir", str(out)])) == 0
+    assert agreement(base + ["--prediction-column", "score", "--schema", str(schema),
+                                 "--output-dir", str(out)]) == 0
     report = json.loads((out / "label_consistency_report.json").read_text())
     errors = report["label_errors"]
     assert errors["probabilities"] == "column 'score'" and errors["dropped"] == {"missing_probability": 1}
     assert {e["item"] for e in errors["flagged"]} == {f"e{i:03d}" for i in range(3, 100, 10)}
     assert report["xy_conflicts"]["feature_kinds"]["skipped"] == {"legacy": "deprecated"}
-    assert cli.run(_args(base + ["--prediction-column", "p", "--output-dir", str(tmp_path / "bad")])) == 2
+    assert agreement(base + ["--prediction-column", "p", "--output-dir", str(tmp_path / "bad")]) == 2
     assert "no prediction column 'p'" in capsys.readouterr().err

@@ -1,5 +1,4 @@
 """`dcai slices` on CSV files: exit codes 0/1/2, report files, and no TensorFlow on the prediction-column path."""
-import argparse
 import json
 import subprocess
 import sys
@@ -8,13 +7,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from tfx_dcai.slice_error_analyzer import cli
+from tfx_dcai.pipelines.cli import main
 
 
-def _args(*argv):
-    parser = argparse.ArgumentParser()
-    cli.add_arguments(parser)
-    return parser.parse_args(list(argv))
+def slices(*argv) -> int:
+    """`dcai slices ARGV` through the real command (outcome contract included); returns its exit code."""
+    return main(["slices", *argv])
 
 
 @pytest.fixture()
@@ -34,9 +32,9 @@ def csv_path(tmp_path):
 def test_significant_slices_exit_1_and_write_the_report(csv_path, tmp_path, capsys):
     path, _ = csv_path
     out = tmp_path / "out"
-    code = cli.run(_args("--examples", str(path), "--label-column", "big_tipper", "--prediction-column", "score",
-                         "--output-dir", str(out)))
-    assert code == cli.EXIT_FOUND
+    code = slices("--examples", str(path), "--label-column", "big_tipper", "--prediction-column", "score",
+               "--output-dir", str(out))
+    assert code == 1
     report = json.loads((out / "slice_report.json").read_text())
     assert report["slices"][0]["description"] == "payment == Mobile"
     assert (out / "slice_report.html").exists() and (out / "slicing_specs.json").exists()
@@ -49,9 +47,9 @@ def test_no_significant_slice_exits_0(csv_path, tmp_path):
     frame.loc[::7, "score"] = 1 - frame.loc[::7, "score"]  # errors unrelated to any feature value
     frame.to_csv(path, index=False)
     # under this global null a false discovery happens with probability <= q; min-support 150 keeps it rarer
-    code = cli.run(_args("--examples", str(path), "--label-column", "big_tipper", "--prediction-column", "score",
-                         "--min-support", "150", "--output-dir", str(tmp_path / "out")))
-    assert code == cli.EXIT_NONE
+    code = slices("--examples", str(path), "--label-column", "big_tipper", "--prediction-column", "score",
+               "--min-support", "150", "--output-dir", str(tmp_path / "out"))
+    assert code == 0
 
 
 @pytest.mark.parametrize("extra,message", [
@@ -60,9 +58,9 @@ def test_no_significant_slice_exits_0(csv_path, tmp_path):
 ])
 def test_bad_input_exits_2_with_the_column_named(csv_path, tmp_path, capsys, extra, message):
     path, _ = csv_path
-    code = cli.run(_args("--examples", str(path), "--label-column", "big_tipper", *extra,
-                         "--output-dir", str(tmp_path / "out")))
-    assert code == cli.EXIT_BAD_INPUT
+    code = slices("--examples", str(path), "--label-column", "big_tipper", *extra,
+               "--output-dir", str(tmp_path / "out"))
+    assert code == 2
     assert message in capsys.readouterr().err
 
 
@@ -70,9 +68,9 @@ def test_predictions_outside_the_label_domain_exit_2(csv_path, tmp_path, capsys)
     path, frame = csv_path
     frame["score"] = frame.score * 5
     frame.to_csv(path, index=False)
-    code = cli.run(_args("--examples", str(path), "--label-column", "big_tipper", "--prediction-column", "score",
-                         "--metric", "log_loss", "--output-dir", str(tmp_path / "out")))
-    assert code == cli.EXIT_BAD_INPUT
+    code = slices("--examples", str(path), "--label-column", "big_tipper", "--prediction-column", "score",
+               "--metric", "log_loss", "--output-dir", str(tmp_path / "out"))
+    assert code == 2
     assert "outside the label's domain" in capsys.readouterr().err
 
 

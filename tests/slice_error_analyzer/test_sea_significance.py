@@ -5,6 +5,7 @@ from scipy import stats
 from statsmodels.stats.multitest import multipletests
 from statsmodels.stats.proportion import proportion_confint, proportions_ztest
 
+from tfx_dcai.multiple_testing import benjamini_hochberg
 from tfx_dcai.slice_error_analyzer import significance
 
 # Benjamini & Hochberg (1995), section 4: 15 p-values; at q = 0.05 the first four are rejected.
@@ -13,13 +14,13 @@ BH_1995 = [0.0001, 0.0004, 0.0019, 0.0095, 0.0201, 0.0278, 0.0298, 0.0344, 0.045
 
 
 def test_benjamini_hochberg_published_example():
-    q = significance.benjamini_hochberg(BH_1995)
+    q = benjamini_hochberg(BH_1995)
     assert list(q <= 0.05) == [True] * 4 + [False] * 11
 
 
 def test_benjamini_hochberg_matches_statsmodels():
     p = np.random.default_rng(0).random(200) ** 3
-    assert significance.benjamini_hochberg(p) == pytest.approx(multipletests(p, method="fdr_bh")[1])
+    assert benjamini_hochberg(p) == pytest.approx(multipletests(p, method="fdr_bh")[1])
 
 
 def test_wilson_interval_newcombe_example():
