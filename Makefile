@@ -8,7 +8,7 @@ export UV_PYTHON_DOWNLOADS := never
 OUTPUT ?= output
 PYTEST_ARGS ?=
 
-.PHONY: venv demo test test-fast lock benchmark clean
+.PHONY: venv demo test test-fast lint lock benchmark clean
 
 venv:
 	@bash requirements/make_venv.sh $(VENV)
@@ -21,6 +21,9 @@ test: venv
 
 test-fast: venv
 	$(PY) -m pytest -m "not slow" $(PYTEST_ARGS)
+
+lint: venv
+	$(VENV)/bin/ruff check .
 
 lock:
 	uv pip compile --python-version 3.10 requirements/in.txt -o requirements/lock.txt

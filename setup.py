@@ -31,6 +31,7 @@ setup(
     long_description=open(os.path.join(HERE, "README.md"), encoding="utf-8").read(),  # local
     long_description_content_type="text/markdown",
     license="Apache-2.0",
+    license_files=["LICENSE"],
     python_requires=">=3.9,<3.11",
     packages=sorted(PACKAGE_DIR),
     package_dir=PACKAGE_DIR,

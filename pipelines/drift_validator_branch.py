@@ -13,6 +13,7 @@ from typing import List
 
 from tfx import v1 as tfx
 
+from tfx_dcai import gate
 from tfx_dcai.artifacts import DriftReport
 from tfx_dcai.drift_validator.component import DriftValidator
 from tfx_dcai.drift_validator.config import DriftConfig
@@ -44,6 +45,7 @@ def add_drift_validator(nodes, with_control: bool = True, with_history: bool = T
         previous_reports=history.outputs["reports"] if history else None, config=config,
         current_split="serving", baseline_split="train", evaluation_split="eval", feedback_split="feedback",
     ).with_id(MONITOR_ID)
+    nodes.push_gates.append(gate.blessed(monitor.outputs["blessing"]))  # a drifted model is not pushed
     components = ([history] if history else []) + [monitor]
     if with_control:
         control_config = DriftConfig(**{**config.__dict__, "environment": "TRAINING"})

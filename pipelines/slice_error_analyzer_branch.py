@@ -10,6 +10,7 @@
 import json
 from typing import List
 
+from tfx_dcai import gate
 from tfx_dcai.slice_error_analyzer.component import SliceErrorAnalyzer
 from tfx_dcai.pipelines.taxi_data import LABEL
 
@@ -24,4 +25,6 @@ def add_slice_error_analyzer(nodes, with_baseline: bool = True, **parameters) ->
         baseline_model=nodes.model_resolver.outputs["model"] if with_baseline else None,
         statistics=nodes.train_stats.outputs["statistics"],  # eval split: bins; train split: training shares
         label_key=LABEL, split="eval", exclude_features=json.dumps(list(EXCLUDED_FEATURES)), **parameters)
+    # a slice that regressed against the last blessed model blocks the push; no baseline yet (2) does not
+    nodes.push_gates.append(gate.blessed(analyzer.outputs["blessing"], allow_no_baseline=True))
     return [analyzer]

@@ -7,7 +7,9 @@
     ImportExampleGen(feedback) -> StatisticsGen           (labelled 2015-2016 trips, for concept drift)
 
 The curated schema (schemas/taxi/schema.pbtxt) enters through ImportSchemaGen. Branches (DriftValidator,
-LabelConsistencyGen, SliceErrorAnalyzer) are functions `branch(nodes: TaxiNodes) -> list[component]`.
+LabelConsistencyGen, SliceErrorAnalyzer) are functions `branch(nodes: TaxiNodes) -> list[component]`; a branch
+may add a gate to `nodes.push_gates`, and the Pusher, created after the branches, runs only when all of them
+hold (the DriftValidator's blessing is 1, the SliceErrorAnalyzer's is not 0).
 """
 import dataclasses
 import os
@@ -18,6 +20,7 @@ import tensorflow_model_analysis as tfma
 from tfx import v1 as tfx
 from tfx.dsl.components.base.base_node import BaseNode
 
+from tfx_dcai import gate
 from tfx_dcai.environment_validator.component import EnvironmentExampleValidator
 from tfx_dcai.pipelines import TAXI_SCHEMA
 from tfx_dcai.pipelines.taxi_data import LABEL
@@ -43,8 +46,9 @@ class TaxiNodes:
     trainer: BaseNode
     model_resolver: BaseNode
     evaluator: BaseNode
-    pusher: BaseNode
     serving_model_dir: str
+    push_gates: list = dataclasses.field(default_factory=list)  # predicates (tfx_dcai.gate) the Pusher waits for
+    pusher: Optional[BaseNode] = None                            # created by add_pusher, after the branches
 
     def components(self) -> List[BaseNode]:
         return [getattr(self, f.name) for f in dataclasses.fields(self) if isinstance(getattr(self, f.name), BaseNode)]
@@ -112,15 +116,27 @@ def create_nodes(data_root: str, serving_model_dir: str, schema_path: str = TAXI
     evaluator = tfx.components.Evaluator(
         examples=train_gen.outputs["examples"], model=trainer.outputs["model"],
         baseline_model=model_resolver.outputs["model"], eval_config=eval_config())
-    pusher = tfx.components.Pusher(
-        model=trainer.outputs["model"], model_blessing=evaluator.outputs["blessing"],
-        push_destination=tfx.proto.PushDestination(
-            filesystem=tfx.proto.PushDestination.Filesystem(base_directory=serving_model_dir)))
     return TaxiNodes(train_gen=train_gen, serving_gen=serving_gen, feedback_gen=feedback_gen,
                      train_stats=stats["train"], serving_stats=stats["serving"], feedback_stats=stats["feedback"],
                      inferred_schema=inferred_schema, schema=schema, train_validator=validators["TRAINING"],
                      serving_validator=validators["SERVING"], trainer=trainer, model_resolver=model_resolver,
-                     evaluator=evaluator, pusher=pusher, serving_model_dir=serving_model_dir)
+                     evaluator=evaluator, serving_model_dir=serving_model_dir)
+
+
+def add_pusher(nodes: TaxiNodes) -> BaseNode:
+    """The Pusher of the Trainer's model: it needs the Evaluator's blessing, and runs only when every gate the
+    branches added to `nodes.push_gates` holds (tfx.dsl.Cond on their blessings; tfx_dcai.gate)."""
+    def pusher():
+        return tfx.components.Pusher(
+            model=nodes.trainer.outputs["model"], model_blessing=nodes.evaluator.outputs["blessing"],
+            push_destination=tfx.proto.PushDestination(
+                filesystem=tfx.proto.PushDestination.Filesystem(base_directory=nodes.serving_model_dir)))
+    if nodes.push_gates:
+        with tfx.dsl.Cond(gate.all_of(*nodes.push_gates)):
+            nodes.pusher = pusher()
+    else:
+        nodes.pusher = pusher()
+    return nodes.pusher
 
 
 def trainer_code(trainer: BaseNode) -> Dict[str, str]:
@@ -157,6 +173,7 @@ def create_pipeline(pipeline_name: str, pipeline_root: str, data_root: str, serv
     components = nodes.components()
     for branch in default_branches() if branches is None else branches:
         components.extend(branch(nodes))
+    components.append(add_pusher(nodes))
     return tfx.dsl.Pipeline(
         pipeline_name=pipeline_name, pipeline_root=pipeline_root, components=components,
         enable_cache=enable_cache, metadata_connection_config=metadata_connection_config,

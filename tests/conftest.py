@@ -14,12 +14,26 @@ def pytest_configure(config):
 
 
 @pytest.fixture(scope="session", autouse=True)
-def _scoped_tempdir():
-    """Temporary files of the session (TFX's per-executor package copies among them) removed at its end."""
-    from tfx_dcai.pipelines.scratch import scoped_tempdir
+def _session_tempdir():
+    """The test session's temporary files (pytest's tmp_path included) in one directory removed at its end.
 
-    with scoped_tempdir(prefix="dcai-tests-") as scratch:
+    This is the test harness's own process state, not the library's: library code never touches TMPDIR."""
+    import shutil
+    import tempfile
+
+    previous = os.environ.get("TMPDIR")
+    scratch = tempfile.mkdtemp(prefix="dcai-tests-")
+    os.environ["TMPDIR"] = scratch
+    tempfile.tempdir = None
+    try:
         yield scratch
+    finally:
+        if previous is None:
+            os.environ.pop("TMPDIR", None)
+        else:
+            os.environ["TMPDIR"] = previous
+        tempfile.tempdir = None
+        shutil.rmtree(scratch, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")

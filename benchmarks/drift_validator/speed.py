@@ -20,9 +20,9 @@ import time
 import numpy as np
 import pyarrow as pa
 
-from tfx_dcai.pipelines.scratch import scoped_tempdir
+from tfx_dcai.beam_options import LOCAL_BEAM_ARGS  # noqa: E402
 
-BEAM_ARGS = ["--direct_running_mode=in_memory", "--direct_num_workers=1"]
+BEAM_ARGS = list(LOCAL_BEAM_ARGS)
 
 
 def synthetic_batches(rows: int, seed: int, shift: float = 0.0, batch_rows: int = 10_000):
@@ -160,5 +160,4 @@ def main():
 
 
 if __name__ == "__main__":
-    with scoped_tempdir():  # TFX's executors leave a copy of the tfx package in TMPDIR on every run
-        main()
+    main()

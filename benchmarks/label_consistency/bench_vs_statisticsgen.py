@@ -21,9 +21,9 @@ from tfx.types import artifact_utils, standard_artifacts
 from tfx_dcai.artifacts import LabelConsistencyBlessing, LabelConsistencyReport
 from tfx_dcai.label_consistency.example_io import to_tf_examples
 from tfx_dcai.label_consistency.executor import Executor as LabelConsistencyExecutor
-from tfx_dcai.pipelines.scratch import scoped_tempdir
+from tfx_dcai.beam_options import LOCAL_BEAM_ARGS  # noqa: E402
 
-BEAM_ARGS = ["--direct_running_mode=in_memory", "--direct_num_workers=1"]
+BEAM_ARGS = list(LOCAL_BEAM_ARGS)
 
 
 def annotation_examples(root: str, n_items: int) -> standard_artifacts.Examples:
@@ -97,5 +97,4 @@ def main():
 
 
 if __name__ == "__main__":
-    with scoped_tempdir():  # TFX's executors leave a copy of the tfx package in TMPDIR on every run
-        main()
+    main()

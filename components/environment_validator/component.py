@@ -6,6 +6,7 @@ fails with "column dropped" for the label. This component passes `environment` t
 """
 from typing import List, Optional
 
+from tensorflow_data_validation.anomalies.proto import custom_validation_config_pb2
 from tfx import types
 from tfx.components.example_validator.component import ExampleValidator
 from tfx.dsl.components.base import base_component, executor_spec
@@ -28,9 +29,12 @@ class EnvironmentExampleValidator(ExampleValidator):
     EXECUTOR_SPEC = executor_spec.ExecutorClassSpec(executor.Executor)
 
     def __init__(self, statistics: types.BaseChannel, schema: types.BaseChannel,
-                 environment: Optional[str] = None, exclude_splits: Optional[List[str]] = None):
+                 environment: Optional[str] = None, exclude_splits: Optional[List[str]] = None,
+                 custom_validation_config: Optional[custom_validation_config_pb2.CustomValidationConfig] = None):
+        """Args as TFX's ExampleValidator, plus `environment`: the schema environment to validate in (e.g.
+        "SERVING"; None validates every feature, as ExampleValidator does)."""
         spec = EnvironmentExampleValidatorSpec(
             statistics=statistics, schema=schema, environment=environment,
-            exclude_splits=json_utils.dumps(exclude_splits or []),
+            exclude_splits=json_utils.dumps(exclude_splits or []), custom_validation_config=custom_validation_config,
             anomalies=types.Channel(type=standard_artifacts.ExampleAnomalies))
         base_component.BaseComponent.__init__(self, spec=spec)

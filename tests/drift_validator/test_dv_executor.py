@@ -18,6 +18,7 @@ from tfx_dcai.drift_validator.executor import Executor
 from tfx_dcai.drift_validator.validation import DriftInputError
 from tfx_dcai.reports import read_report
 from tfx_dcai.tf_example import read_gzipped, to_example
+from tfx_dcai.beam_options import LOCAL_BEAM_ARGS  # noqa: E402
 
 TESTDATA = os.path.join(os.path.dirname(tfx.__file__), "components", "testdata")
 SCHEMA = os.path.join(os.path.dirname(__file__), "..", "..", "schemas", "taxi")
@@ -48,7 +49,6 @@ def _write_examples(root, split, rows):
 
 def _write_statistics(root, split, rows):
     """TFDV statistics of `rows`, stored the way StatisticsGen stores them."""
-    import pyarrow as pa
     from tfx_bsl.coders import example_coder
     decoder = example_coder.ExamplesToRecordBatchDecoder()
     batch = decoder.DecodeBatch([to_example(r).SerializeToString() for r in rows])
@@ -66,7 +66,7 @@ def _outputs(tmp_path):
 def _run(tmp_path, inputs, **properties):
     outputs = _outputs(tmp_path)
     config = properties.pop("config", DriftConfig(sample_size=1500, permutations=200, bootstrap=200))
-    Executor(Executor.Context(beam_pipeline_args=["--direct_running_mode=in_memory"],
+    Executor(Executor.Context(beam_pipeline_args=list(LOCAL_BEAM_ARGS),
                               tmp_dir=str(tmp_path / "tmp"))).Do(inputs, outputs, {"config": config.to_json(),
                                                                                    **properties})
     report = read_report(outputs["drift_report"][0].uri, "drift")

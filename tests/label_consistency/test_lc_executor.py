@@ -14,8 +14,9 @@ from tfx_dcai.label_consistency.component import LabelConsistencyGen
 from tfx_dcai.label_consistency.executor import Executor
 from tfx_dcai.label_consistency.example_io import to_tf_examples
 from tfx_dcai.label_consistency.report import read_report
+from tfx_dcai.beam_options import LOCAL_BEAM_ARGS  # noqa: E402
 
-BEAM_ARGS = ["--direct_running_mode=in_memory", "--direct_num_workers=1"]
+BEAM_ARGS = list(LOCAL_BEAM_ARGS)
 
 
 def _annotation_rows(ambiguous: bool):

@@ -10,8 +10,9 @@ from tfx_dcai.pipelines.label_consistency_branch import add_label_consistency
 from tfx_dcai.pipelines.run_summary import latest_run, sqlite_store
 from tfx_dcai.pipelines.taxi_data import prepare_taxi_data
 from tfx_dcai.pipelines.taxi_pipeline import create_nodes
+from tfx_dcai.beam_options import LOCAL_BEAM_ARGS  # noqa: E402
 
-BEAM_ARGS = ["--direct_running_mode=in_memory", "--direct_num_workers=1"]
+BEAM_ARGS = list(LOCAL_BEAM_ARGS)
 
 
 def _run(root, version):

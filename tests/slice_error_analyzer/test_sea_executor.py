@@ -14,8 +14,9 @@ from tfx_dcai.slice_error_analyzer.executor import Executor  # noqa: E402
 from tfx_dcai import tf_example  # noqa: E402
 from tfx_dcai.pipelines import TAXI_SCHEMA  # noqa: E402
 from tfx_dcai.pipelines.taxi_data import big_tipper, taxi_testdata_dir  # noqa: E402
+from tfx_dcai.beam_options import LOCAL_BEAM_ARGS  # noqa: E402
 
-BEAM_ARGS = ["--direct_running_mode=in_memory", "--direct_num_workers=1"]
+BEAM_ARGS = list(LOCAL_BEAM_ARGS)
 RULE = {b"Credit Card": 0.8}  # a rule-based classifier: card payments record tips, cash mostly does not
 
 
