@@ -8,7 +8,7 @@ export UV_PYTHON_DOWNLOADS := never
 OUTPUT ?= output
 PYTEST_ARGS ?=
 
-.PHONY: venv demo test test-fast lint lock benchmark clean
+.PHONY: venv demo test test-fast fuzz lint lock benchmark clean
 
 venv:
 	@bash requirements/make_venv.sh $(VENV)
@@ -21,6 +21,9 @@ test: venv
 
 test-fast: venv
 	$(PY) -m pytest -m "not slow" $(PYTEST_ARGS)
+
+fuzz: venv
+	HYPOTHESIS_PROFILE=fuzz $(PY) -m pytest -n 2 -m fuzz $(PYTEST_ARGS)
 
 lint: venv
 	$(VENV)/bin/ruff check .

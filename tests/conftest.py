@@ -11,6 +11,20 @@ SMALL_FRACTION = 0.15  # ~2,250 trips: enough to train and evaluate, small enoug
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "slow: runs a whole TFX pipeline or trains a model (more than a minute)")
+    config.addinivalue_line("markers", "fuzz: property-based (Hypothesis) tests of hostile input; `make fuzz` runs "
+                                       "them with a larger budget")
+    _hypothesis_profiles()
+
+
+def _hypothesis_profiles():
+    """Hypothesis budgets: "default" (make test: a few dozen examples per property, reproducible), "fuzz"
+    (make fuzz: HYPOTHESIS_PROFILE=fuzz, hundreds of examples); no deadline, the machines are shared."""
+    from hypothesis import HealthCheck, settings
+
+    common = dict(deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+    settings.register_profile("default", max_examples=25, derandomize=True, **common)
+    settings.register_profile("fuzz", max_examples=400, **common)
+    settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 
 @pytest.fixture(scope="session", autouse=True)
