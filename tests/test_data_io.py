@@ -84,7 +84,7 @@ def test_tfrecord_directory_reads_tf_examples(small_taxi_data):
     ("missing.csv", None, "no such file or directory"),
     ("", None, "holds no CSV or TFRecord files"),
     ("empty.csv", "", "the CSV file is empty"),
-    ("dup.csv", "a,a\n1,2\n", "repeats a column name"),
+    ("dup.csv", "a,a\n1,2\n", r"repeats column name\(s\) \[.a.\]"),
 ])
 def test_bad_paths_name_the_file_and_the_problem(tmp_path, name, content, message):
     path = tmp_path / name
@@ -105,3 +105,68 @@ def test_mixed_directory_is_refused(csv_dir):
     (csv_dir / "data.tfrecord").write_bytes(b"")
     with pytest.raises(InputError, match="mixes CSV and other files"):
         data_io.list_files(str(csv_dir))
+
+
+def test_ids_named_as_text_are_kept_as_written(tmp_path):
+    path = tmp_path / "ids.csv"
+    path.write_text("item,x\n007,1\n01,2\n1,3\n9007199254740993,4\n")
+    import apache_beam as beam
+
+    with beam.Pipeline(argv=["--direct_running_mode=in_memory"]) as p:
+        texts = data_io.read_record_batches(p, str(path), "R", text_columns=("item",))
+        _ = texts | beam.Map(lambda b: (b.schema.field("item").type == __import__("pyarrow").string()
+                                        and b.column(0).to_pylist() == ["007", "01", "1", "9007199254740993"])
+                             or (_ for _ in ()).throw(AssertionError(b.to_pydict())))
+    rows_numeric = rows(read_all(str(path)))
+    assert [r["item"] for r in rows_numeric] == [7, 1, 1, 9007199254740993]  # without text_columns: numbers
+
+
+def test_a_utf8_byte_order_mark_is_skipped(tmp_path):
+    path = tmp_path / "excel.csv"
+    path.write_bytes(b"\xef\xbb\xbfid,label\n1,0\n2,1\n")
+    assert data_io.column_names(str(path)) == ["id", "label"]
+    assert [r["id"] for r in rows(read_all(str(path)))] == [1, 2]
+
+
+def test_bytes_that_are_not_utf8_name_the_file_column_and_row(tmp_path):
+    path = tmp_path / "latin1.csv"
+    path.write_bytes(b"id,name\n1,ok\n2,caf\xe9\n")
+    with pytest.raises(Exception, match=r"latin1.csv: column 'name', row 2 is not UTF-8 text \(bytes b'caf\\xe9'"):
+        read_all(str(path))
+    header = tmp_path / "header.csv"
+    header.write_bytes(b"id,n\xe9\n1,2\n")
+    with pytest.raises(InputError, match="the header row is not UTF-8"):
+        data_io.column_names(str(header))
+
+
+def test_a_row_longer_than_a_read_block_is_read(tmp_path):
+    path = tmp_path / "long.csv"
+    path.write_text("id,text\n1,short\n2," + "x" * (3 * data_io.BLOCK_BYTES) + "\n3,end\n")
+    assert [len(r["text"]) for r in rows(read_all(str(path)))] == [5, 3 * data_io.BLOCK_BYTES, 3]
+
+
+def _tfrecords(directory, name, rows_):
+    from tfx_dcai.label_consistency.example_io import to_tf_examples
+    from tfx_dcai.label_consistency.tfrecord_files import write_gzipped_tfrecords
+
+    directory.mkdir(exist_ok=True)
+    write_gzipped_tfrecords(str(directory / name), to_tf_examples(rows_))
+
+
+def test_tfrecord_feature_types_that_differ_between_files_are_named(tmp_path):
+    _tfrecords(tmp_path / "tf", "a.gz", [{"x": 1}, {"x": 2}])
+    _tfrecords(tmp_path / "tf", "b.gz", [{"x": 1.5}])
+    with pytest.raises(InputError, match=r"feature 'x' is int in .*a.gz but float in .*b.gz"):
+        data_io.column_names(str(tmp_path / "tf"))
+
+
+def test_a_truncated_tfrecord_file_is_named(tmp_path):
+    import gzip
+
+    _tfrecords(tmp_path / "ok", "a.gz", [{"x": i} for i in range(5)])
+    (tmp_path / "cut").mkdir()
+    data = gzip.decompress((tmp_path / "ok" / "a.gz").read_bytes())
+    (tmp_path / "cut" / "a.tfrecord").write_bytes(data[:-3])
+    with pytest.raises(InputError, match=r"cut/a.tfrecord: truncated TFRecord file \(the record at byte \d+ is cut"):
+        data_io.column_names(str(tmp_path / "cut"))
+    assert sum(len(r) for r in [rows(read_all(str(tmp_path / "ok")))]) == 5
