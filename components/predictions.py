@@ -20,7 +20,7 @@ Task inference (`infer_task`), when the task is not declared:
 |---|---|---|
 | columns `P_<label>` or a model output with k >= 2 columns | any | binary if k == 2, else multiclass |
 | one numeric column, every value in [0, 1] | two distinct labels | binary (probability of the positive class) |
-| one column of predicted labels (text, or integers that are all labels) | at most MAX_CLASSES classes | binary / multiclass |
+| one column of predicted labels (text, or integers that are labels) | <= MAX_CLASSES classes | binary / multiclass |
 | one numeric column | numeric labels otherwise | regression |
 | anything else | | an InputError asking for `task` |
 
