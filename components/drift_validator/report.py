@@ -93,99 +93,203 @@ def build_report(config: DriftConfig, features: List[dict], schema_anomalies: Li
     }
 
 
-def _features_table(features):
-    headers = ["feature", "type", "test", "statistic", "p-value", "q-value", "effect", "effect measure",
-               "n baseline", "n current", "drift", "status", "PSI", "JSD", "TFDV JSD", "TFDV L-inf"]
+_MEASURE_NAMES = {"scaled_wasserstein": "Wasserstein / sd", "l_infinity": "L-inf of shares"}
+
+
+def _by_severity(features, config: Optional[DriftConfig] = None):
+    """Drifted features first, then by effect size over its minimum (largest first); untested ones last."""
+    def minimum(e):
+        if config is None:
+            return 1.0
+        override = (config.feature_overrides.get(e["name"]) or {}).get("min_effect")
+        default = config.min_numeric_effect if e["type"] == "numeric" else config.min_categorical_effect
+        return (override if override is not None else default) or 1.0
+
+    def key(e):
+        effect = e.get("effect_size")
+        effect = effect / minimum(e) if effect is not None and effect == effect else -1.0
+        return (not e["drift"], e["status"] != "tested", -effect)
+    return sorted(features, key=key)
+
+
+def _findings(report, config):
+    """The report's recommendations in the order to act on them: the model's drop in quality first, then
+    features by effect over their minimum, schema anomalies, the joint distribution (the same lines as in the
+    JSON, reordered)."""
+    cd = report["concept_drift"]
+    first = recommendations([], [], None, cd)
+    rest = recommendations(_by_severity(report["features"], config), report["schema_anomalies"],
+                           report["multivariate"], None)
+    lines = first + rest
+    return lines if sorted(lines) == sorted(report["recommendations"]) else report["recommendations"]
+
+
+def _features_table(features, config):
+    headers = ["feature", "drift", "type", "test", "statistic", "p-value", "q-value", "effect", "effect measure",
+               "n baseline", "n current", "status", "PSI", "JSD", "TFDV JSD", "TFDV L-inf"]
     rows = []
-    for e in features:
-        m, tfdv = e["measures"], e.get("tfdv") or {}
-        rows.append([e["name"], e["type"], e["test"], e["statistic"], e["p_value"], e["q_value"], e["effect_size"],
-                     e["effect_size_measure"], e["n_baseline"], e["n_current"], e["drift"], e["status"],
-                     m.get("psi"), m.get("jsd"), tfdv.get("jensen_shannon_divergence"), tfdv.get("l_infinity")])
-    return reports.table(headers, rows)
+    for e in _by_severity(features, config):
+        m, tfdv = e.get("measures") or {}, e.get("tfdv") or {}
+        rows.append([e["name"], e["drift"], e["type"], e["test"], e["statistic"], e["p_value"], e["q_value"],
+                     e["effect_size"], _MEASURE_NAMES.get(e.get("effect_size_measure"), e.get("effect_size_measure")),
+                     e["n_baseline"], e["n_current"], e["status"], m.get("psi"), m.get("jsd"),
+                     tfdv.get("jensen_shannon_divergence"), tfdv.get("l_infinity")])
+    return reports.table(headers, rows, empty="no feature was compared")
 
 
 def _effect_charts(features, config):
     charts = []
     for kind, measure, threshold in (("numeric", "scaled Wasserstein (baseline sd)", config.min_numeric_effect),
                                      ("categorical", "L-infinity of shares", config.min_categorical_effect)):
-        tested = [e for e in features if e["type"] == kind and e["status"] == "tested"]
+        tested = [e for e in _by_severity(features, config) if e["type"] == kind and e["status"] == "tested"]
         if tested:
             charts.append(reports.bar_chart([e["name"] for e in tested], [e["effect_size"] for e in tested],
-                                            f"{kind} features: {measure}", threshold=threshold,
+                                            f"{kind} features: {measure} (red: drift)", threshold=threshold,
                                             bad=[e["drift"] for e in tested]))
     return charts
 
 
 def _multivariate_section(mv):
     if not mv:
-        return reports.section("Multivariate drift", "<p class=\"muted\">Not computed: no examples were given.</p>")
-    summary = reports.table(["AUC", "p-value", "drift", "rows per side"],
-                            [[mv["auc"], mv["p_value"], mv["drift"], mv.get("sample_size")]], sortable=False)
-    chart = reports.bar_chart(list(mv["importance"]), list(mv["importance"].values()),
-                              "features driving the domain classifier (AUC drop when permuted)")
+        return reports.section("Multivariate drift", reports.none_note("not computed: no examples were given"))
+    summary = reports.table(["domain classifier AUC", "permutation p-value", "drift", "rows per side", "held out",
+                             "permutations"],
+                            [[mv["auc"], mv["p_value"], mv["drift"], mv.get("sample_size"), mv.get("held_out"),
+                              mv.get("permutations")]], sortable=False)
+    importance = mv.get("importance") or {}
+    ranked = sorted(importance.items(), key=lambda kv: -kv[1])
+    chart = reports.bar_chart([k for k, _ in ranked], [v for _, v in ranked],
+                              "features driving the domain classifier (AUC drop when permuted)") if ranked else ""
     return reports.section("Multivariate drift", summary, chart,
+                           reports.table(["feature", "AUC drop when permuted"], ranked, empty="no feature importance"),
                            note="A classifier told baseline rows from current rows; AUC 0.5 means indistinguishable.")
 
 
 def _concept_section(cd):
     if not cd:
-        return reports.section("Concept drift", "<p class=\"muted\">Not computed: no model/labelled feedback.</p>")
+        return reports.section("Concept drift", reports.none_note("not computed: no model or labelled feedback"))
     lo, hi = cd["difference_ci"]
-    parts = [reports.table(["metric", "baseline", "current", "difference", "95% CI low", "95% CI high", "drift"],
-                           [[cd["metric"], cd["baseline"], cd["current"], cd["current"] - cd["baseline"], lo, hi,
-                             cd["drift"]]], sortable=False)]
+    parts = [reports.table(["metric", "baseline", "current", "change [95% CI]", "n baseline", "n current", "drift"],
+                           [[cd["metric"], cd["baseline"], cd["current"],
+                             reports.Interval(cd["current"] - cd["baseline"], lo, hi), cd.get("n_baseline"),
+                             cd.get("n_current"), cd["drift"]]], sortable=False)]
     prior = cd.get("label_prior")
     if prior:
-        parts.append(reports.overlaid_distributions(prior["labels"], {"baseline": prior["baseline"],
-                                                                      "current": prior["current"]},
-                                                    f"label prior (chi-square p={prior['p_value']:.2g})"))
+        parts.append(reports.overlaid_distributions(
+            prior["labels"], {"baseline": prior["baseline"], "current": prior["current"]},
+            f"label prior (chi-square p = {reports.format_number(prior['p_value'])})", x_label="label"))
     rates = cd.get("conditional_label_rates") or []
-    if rates:
-        parts.append(reports.table(["feature", "bin", "baseline rate", "current rate", "n baseline", "n current",
-                                    "q-value", "changed"],
-                                   [[r["feature"], r["bin"], r["baseline_rate"], r["current_rate"], r["n_baseline"],
-                                     r["n_current"], r["q_value"], r["changed"]] for r in rates]))
+    parts.append(reports.table(["feature", "bin", "baseline rate", "current rate", "n baseline", "n current",
+                                "q-value", "changed"],
+                               [[r["feature"], r["bin"], r["baseline_rate"], r["current_rate"], r["n_baseline"],
+                                 r["n_current"], r["q_value"], r["changed"]] for r in rates],
+                               empty="no feature bin with enough rows on both sides for a label rate"))
     return reports.section("Concept drift", *parts,
                            note="A changed label rate within a feature bin is a change of P(y|x), not covariate shift.")
 
 
-def _history_section(history):
+HISTORY_SERIES = 6
+
+
+def _history_section(history, features):
     runs = history.get("runs") or []
     if len(runs) < 2:
-        return reports.section("History", "<p class=\"muted\">Fewer than two runs recorded in MLMD.</p>")
-    series = {name: values for name, values in sorted(history["features"].items())[:6]}
-    return reports.section("History", reports.line_chart(runs, series, "effect size per run", "effect size"))
+        return reports.section("History", reports.none_note("fewer than two runs recorded in ML Metadata"))
+    effect = {e["name"]: (e.get("effect_size") or 0.0) for e in features}
+    names = sorted(history["features"], key=lambda n: (-abs(effect.get(n, 0.0) or 0.0), n))[:HISTORY_SERIES]
+    series = {name: history["features"][name] for name in names}
+    shown = len(names)
+    note = (f"the {shown} features with the largest effect in this run, of {len(history['features'])}; "
+            "every feature's series is in drift_report.json (history.features)"
+            if len(history["features"]) > shown else "")
+    table = reports.table(["feature"] + [str(r) for r in runs],
+                          [[name] + list(values) for name, values in sorted(history["features"].items())])
+    return reports.section("History", reports.line_chart(runs, series, "effect size per run", "effect size"),
+                           reports.expandable("effect size of every feature per run", table), note=note)
+
+
+def _summary(report, config):
+    features = report["features"]
+    status = report["status"]
+    tested = [e for e in features if e["status"] == "tested"]
+    drifted = [e["name"] for e in _by_severity(features, config) if e["drift"]]
+    mv, cd = report["multivariate"], report["concept_drift"]
+    figures = []
+    if status == NO_BASELINE:
+        tone, line = "warn", "no baseline statistics, so nothing was compared; this never passes"
+    else:
+        figures.append(("features drifted", f"{len(drifted)} of {len(features)} ({len(tested)} tested)"))
+        if status == DRIFT:
+            tone = "bad" if not report["blessed"] else "warn"
+            kinds = [k for k, on in (("features", drifted), ("joint distribution", (mv or {}).get("drift")),
+                                     ("model quality", (cd or {}).get("drift"))) if on]
+            line = "drift in " + ", ".join(kinds) + ("" if not report["blessed"] else " (policy: warn, not blocking)")
+        else:
+            tone = "ok" if report["blessed"] else "bad"
+            line = "no drift found" + ("" if report["blessed"] else "; blocked by a schema anomaly")
+    if report["schema_anomalies"]:
+        figures.append(("schema anomalies", str(len(report["schema_anomalies"]))))
+    if drifted:
+        figures.append(("largest", ", ".join(drifted[:3]) + (" ..." if len(drifted) > 3 else "")))
+    if mv:
+        figures.append(("domain classifier AUC", f"{reports.format_number(mv['auc'])} "
+                                                 f"(p = {reports.format_number(mv['p_value'])})"))
+    if cd:
+        lo, hi = cd["difference_ci"]
+        change = reports.Interval(cd["current"] - cd["baseline"], lo, hi).text()
+        figures.append((f"model {cd['metric']} change", change))
+    figures.append(("blocking", ", ".join(report["blocking"]) or "nothing"))
+    findings = _findings(report, config)
+    first = findings[0] if findings else (
+        "compute baseline statistics (e.g. of the training data) and run again" if status == NO_BASELINE else "")
+    return reports.summary_block(status, tone, line, figures, first), tone
 
 
 def render_html(report: dict) -> str:
+    """The standalone HTML page of a drift report (every value escaped).
+
+    Args:
+      report: the dict from `build_report` (or read back from drift_report.json).
+
+    Returns:
+      The HTML document.
+    """
     features = report["features"]
     config = DriftConfig(**report["config"])
-    sections = [reports.section("Findings", reports.findings_list(report["recommendations"])),
-                reports.section("Per-feature drift", *_effect_charts(features, config), _features_table(features),
+    summary, tone = _summary(report, config)
+    sections = [reports.section("Findings", reports.findings_list(_findings(report, config))),
+                reports.section("Per-feature drift", *_effect_charts(features, config),
+                                _features_table(features, config),
                                 note=f"Drift = BH q-value <= {config.q} and effect >= the minimum "
                                      f"(numeric {config.min_numeric_effect}, categorical "
                                      f"{config.min_categorical_effect}). TFDV columns are TFDV's own comparators.")]
-    for e in features:
-        if e["drift"] and e["distribution"]:
+    drifted = [e for e in _by_severity(features, config) if e["drift"] and e["distribution"]]
+    if drifted:
+        blocks = []
+        for k, e in enumerate(drifted):
             d = e["distribution"]
-            sections.append(reports.section(
-                f"Drifted feature: {e['name']}",
+            blocks.append(reports.expandable(
+                f"{e['name']} ({e['type']}, effect {reports.format_number(e['effect_size'])}, "
+                f"q = {reports.format_number(e['q_value'])})",
+                reports.findings_list([feature_recommendation(e)]),
                 reports.overlaid_distributions(d["bins"], {"baseline": d["baseline"], "current": d["current"]},
                                                f"{e['name']}: baseline vs current", x_label=e["name"]),
-                reports.findings_list([feature_recommendation(e)])))
+                open_=k < 3))
+        sections.append(reports.section("Drifted features", *blocks,
+                                        note="shares of rows per bin (numeric: baseline quantile bins)"))
     anomalies = report["schema_anomalies"]
     sections.append(reports.section(
         "Schema anomalies", reports.table(["feature", "type", "description"],
-                                          [[a["feature"], a["type"], a["description"]] for a in anomalies])
-        if anomalies else "<p class=\"muted\">None.</p>"))
+                                          [[a["feature"] or "(dataset)", a["type"], a["description"]]
+                                           for a in anomalies], wrap=["description"])))
     sections += [_multivariate_section(report["multivariate"]), _concept_section(report["concept_drift"]),
-                 _history_section(report["history"])]
+                 _history_section(report["history"], features),
+                 reports.section("Settings", reports.key_values(sorted(report["config"].items()), exact=True))]
     ctx = report.get("context", {})
     subtitle = (f"current {ctx.get('current', '?')} vs baseline {ctx.get('baseline', '?')}; environment "
-                f"{config.environment}; blocking: {', '.join(report['blocking']) or 'nothing'}")
-    return reports.page("Drift report", report["status"], report["status"] == NO_DRIFT and report["blessed"],
-                        sections, subtitle=subtitle)
+                f"{config.environment}")
+    return reports.page("Drift report", report["status"], tone == "ok", sections, subtitle=subtitle,
+                        summary=summary, tone=tone)
 
 
 def write(output_dir: str, report: dict):

@@ -1,6 +1,5 @@
 """label_consistency_report.json (contract in docs/label_consistency.md) and its standalone HTML page."""
 import dataclasses
-import json
 import math
 
 import numpy as np
@@ -121,20 +120,58 @@ def _num(value):
     return float("nan") if value is None else value
 
 
-def render_html(report: dict) -> str:
+def _summary(report):
     ok = report["status"] == "CONSISTENT"
     alpha = report["krippendorff_alpha"]
+    minimum = report["parameters"]["thresholds"]["min_alpha"]
+    alpha_text = reports.Interval(alpha["value"], alpha["ci_low"], alpha["ci_high"]).text()
+    bad_classes = [str(r["label"]) for r in report.get("per_class") or [] if not r["consistent"]]
+    if ok:
+        line = f"labelers agree: Krippendorff's alpha {alpha_text} >= {reports.format_number(minimum)}"
+    else:
+        line = (f"labelers disagree: Krippendorff's alpha {alpha_text}"
+                + (f" (minimum {reports.format_number(minimum)})" if alpha["value"] is not None else ""))
+    figures = [("items", report["n_items"]), ("annotators", report["n_annotators"]),
+               (f"alpha ({alpha['level']})", alpha_text)]
+    if report.get("fleiss_kappa") is not None:
+        figures.append(("Fleiss' kappa", report["fleiss_kappa"]))
+    if report.get("per_class"):
+        figures.append(("classes below the minimum", f"{len(bad_classes)} of {len(report['per_class'])}"
+                        + (f" ({', '.join(bad_classes[:4])}{' ...' if len(bad_classes) > 4 else ''})"
+                           if bad_classes else "")))
+    flagged = sum((report.get("consensus_flags") or {}).values())
+    if flagged:
+        figures.append(("consensus flags", flagged))
+    first = report["findings"][0] if report["findings"] else ""
+    tone = "ok" if ok else "bad"
+    return reports.summary_block(report["status"], tone, line, figures, first), tone
+
+
+def render_html(report: dict) -> str:
+    """The standalone HTML page of a label consistency report (every value escaped).
+
+    Args:
+      report: the dict from `build_report` (or read back from label_consistency_report.json).
+
+    Returns:
+      The HTML document.
+    """
+    alpha = report["krippendorff_alpha"]
+    thresholds = report["parameters"]["thresholds"]
     version = report.get("instructions_version") or "unnamed"
+    summary, tone = _summary(report)
+    stats = [[f"Krippendorff's alpha ({alpha['level']})", reports.Interval(alpha["value"], alpha["ci_low"],
+                                                                          alpha["ci_high"]), thresholds["min_alpha"]]]
+    if report.get("fleiss_kappa") is not None:
+        stats.append(["Fleiss' kappa", report["fleiss_kappa"], None])
+    ci_note = (f"95% CI: percentile bootstrap over items ({alpha['n_bootstrap']} resamples)" if alpha["n_bootstrap"]
+               else "no confidence interval (no bootstrap resamples)")
     sections = [
         reports.section("Findings", reports.findings_list(report["findings"])),
-        reports.section("Agreement", reports.table(
-            ["statistic", "value", "95% CI low", "95% CI high"],
-            [[f"Krippendorff's alpha ({alpha['level']})", _num(alpha["value"]), _num(alpha["ci_low"]),
-              _num(alpha["ci_high"])],
-             ["Fleiss' kappa", _num(report["fleiss_kappa"]), "", ""],
-             ["items", report["n_items"], "", ""], ["items with >= 2 labels", report["n_pairable_items"], "", ""],
-             ["annotators", report["n_annotators"], "", ""]]),
-            note=f"CI: percentile bootstrap over items ({alpha['n_bootstrap']} resamples)."),
+        reports.section("Agreement", reports.table(["statistic", "value [95% CI]", "minimum"], stats, sortable=False),
+                        reports.key_values([("items", report["n_items"]),
+                                            ("items with >= 2 labels", report["n_pairable_items"]),
+                                            ("annotators", report["n_annotators"])]), note=ci_note),
     ]
     if report.get("transcripts"):
         sections.append(_transcript_section(report["transcripts"]))
@@ -150,31 +187,38 @@ def render_html(report: dict) -> str:
     sections += [_annotator_section(report), _consensus_section(report)]
     if report.get("xy_conflicts") or report.get("label_errors"):
         sections.append(_examples_section(report["xy_conflicts"], report["label_errors"]))
-    return reports.page(f"Label consistency: instructions {version}", report["status"], ok, sections,
-                        subtitle=f"{report['n_items']} items, {report['n_annotators']} annotators, "
-                                 f"consensus by {report['parameters']['consensus']}")
+    sections.append(reports.section("Parameters", reports.key_values(report["parameters"].items(), exact=True)))
+    return reports.page(f"Label consistency: instructions {version}", report["status"], tone == "ok", sections,
+                        subtitle=f"{reports.format_number(report['n_items'])} items, {report['n_annotators']} "
+                                 f"annotators, consensus by {report['parameters']['consensus']}",
+                        summary=summary, tone=tone)
 
 
 def _per_class_section(report):
     rows = report["per_class"]
+    thresholds = report["parameters"]["thresholds"]
+    if not rows:
+        return reports.section("Per class", reports.none_note("no class to compare"))
     labels = [str(r["label"]) for r in rows]
-    chart = reports.bar_chart(labels, [_num(r["agreement"]) for r in rows], "Per-class specific agreement",
-                              threshold=report["parameters"]["thresholds"]["min_class_agreement"],
+    chart = reports.bar_chart(labels, [_num(r["agreement"]) for r in rows], "Per-class specific agreement (red: "
+                              "below the minimum)", threshold=thresholds["min_class_agreement"],
                               value_range=(0.0, 1.0), bad=[not r["consistent"] for r in rows])
     table = reports.table(["label", "agreement", "kappa", "items", "consistent"],
-                          [[r["label"], _num(r["agreement"]), _num(r["kappa"]), r["n"], r["consistent"]]
-                           for r in rows])
-    return reports.section("Per class", chart, table)
+                          [[r["label"], r["agreement"], r["kappa"], r["n"], r["consistent"]] for r in rows])
+    return reports.section("Per class", chart, table,
+                           note=f"consistent: agreement >= {thresholds['min_class_agreement']} and kappa >= "
+                                f"{thresholds['min_class_kappa']}")
 
 
 def _transcript_section(text):
     attribution = text["attribution"]
     chart = reports.bar_chart([f"{a['rule']}: {a['writer']} writes, {a['dropper']} drops" for a in attribution],
                               [a["share"] for a in attribution], "Disagreements explained by one normalisation rule",
-                              value_range=(0.0, 1.0))
+                              value_range=(0.0, 1.0)) if attribution else ""
     pairs = reports.table(["annotator a", "annotator b", "WER", "CER", "items", "disagreements", "example items"],
                           [[str(p["annotators"][0]), str(p["annotators"][1]), p["wer"], p["cer"], p["n_items"],
-                            p["n_disagreements"], ", ".join(p["example_items"])] for p in text["pairwise"]])
+                            p["n_disagreements"], p["example_items"]] for p in text["pairwise"]],
+                          empty="no pair of annotators shares an item")
     return reports.section("Transcripts", chart, pairs,
                            note=f"compared after normalisation: {', '.join(text['normalisation']) or 'none'}; "
                                 f"{text['n_disagreements']} disagreeing pairs")
@@ -184,12 +228,12 @@ def _box_section(boxes):
     pairs = boxes["pairwise"]
     chart = reports.bar_chart([f"{p['annotators'][0]} vs {p['annotators'][1]}" for p in pairs],
                               [_num(p["mean_iou"]) for p in pairs], "Mean IoU of matched boxes",
-                              value_range=(0.0, 1.0))
+                              value_range=(0.0, 1.0)) if pairs else ""
     table = reports.table(["annotator a", "annotator b", "items", "matches", "mean IoU", "missed", "extra",
                            "class swaps", "example items"],
                           [[str(p["annotators"][0]), str(p["annotators"][1]), p["n_items"], p["matches"],
-                            _num(p["mean_iou"]), p["missed"], p["extra"], p["class_swaps"],
-                            ", ".join(p["example_items"])] for p in pairs])
+                            p["mean_iou"], p["missed"], p["extra"], p["class_swaps"], p["example_items"]]
+                           for p in pairs], empty="no pair of annotators shares an image")
     return reports.section("Boxes", chart, table,
                            note="boxes matched one-to-one by IoU (Hungarian); a match needs IoU >= "
                                 f"{boxes['match_iou']}")
@@ -197,60 +241,73 @@ def _box_section(boxes):
 
 def _revision_section(revision):
     rows = revision["per_class"]
-    chart = reports.line_chart([str(r["label"]) for r in rows],
-                               {"before": [_num(r["agreement_before"]) for r in rows],
-                                "after": [_num(r["agreement_after"]) for r in rows]},
-                               "Per-class agreement before and after the revision", y_label="agreement")
-    table = reports.table(["label", "agreement before", "agreement after", "kappa before", "kappa after"],
-                          [[r["label"], _num(r["agreement_before"]), r["agreement_after"],
-                            _num(r["kappa_before"]), r["kappa_after"]] for r in rows])
+    chart = reports.overlaid_distributions([str(r["label"]) for r in rows],
+                                           {"before": [r["agreement_before"] for r in rows],
+                                            "after": [r["agreement_after"] for r in rows]},
+                                           "Per-class agreement before and after the revision", x_label="label",
+                                           y_label="agreement") if rows else ""
+    table = reports.table(["label", "agreement before", "agreement after", "kappa before", "kappa after",
+                           "consistent before", "consistent after"],
+                          [[r["label"], r["agreement_before"], r["agreement_after"], r["kappa_before"],
+                            r["kappa_after"], r.get("consistent_before"), r.get("consistent_after")] for r in rows],
+                          empty="no class in common with the previous run")
     return reports.section(
         "Revision loop", chart, table,
         note=f"previous run: instructions {revision['previous_instructions_version']} "
-             f"({revision['previous_status']}), alpha {_num(revision['alpha_before']):.3f} -> "
-             f"{_num(revision['alpha_after']):.3f}")
+             f"({revision['previous_status']}), alpha {reports.format_number(revision['alpha_before'])} -> "
+             f"{reports.format_number(revision['alpha_after'])}")
 
 
 def _pairwise_section(report):
-    names = sorted({str(a) for r in report["pairwise"] for a in r["annotators"]})
+    pairwise = report["pairwise"]
+    if not pairwise:
+        return reports.section("Labeler by labeler", reports.none_note("no pair of annotators shares an item"))
+    names = sorted({str(a) for r in pairwise for a in r["annotators"]})
     index = {n: i for i, n in enumerate(names)}
+    has_kappa = any(r.get("cohen_kappa") is not None for r in pairwise)
+    field = "cohen_kappa" if has_kappa else "percent_agreement"
     matrix = [[1.0 if i == j else None for j in range(len(names))] for i in range(len(names))]
-    for r in report["pairwise"]:
+    for r in pairwise:
         a, b = (index[str(x)] for x in r["annotators"])
-        kappa = r["cohen_kappa"] if r["cohen_kappa"] is not None and math.isfinite(r["cohen_kappa"]) else None
-        matrix[a][b] = matrix[b][a] = None if kappa is None else round(kappa, 3)
-    heat = reports.heatmap(names, names, matrix, "Cohen's kappa, labeler by labeler",
+        value = r.get(field)
+        matrix[a][b] = matrix[b][a] = value if value is not None and math.isfinite(value) else None
+    heat = reports.heatmap(names, names, matrix,
+                           "Cohen's kappa, labeler by labeler" if has_kappa else "Agreement, labeler by labeler",
                            row_title="annotator", col_title="annotator")
     table = reports.table(["annotator a", "annotator b", "Cohen's kappa", "percent agreement", "items"],
-                          [[str(r["annotators"][0]), str(r["annotators"][1]), _num(r["cohen_kappa"]),
-                            _num(r["percent_agreement"]), r["n_items"]] for r in report["pairwise"]])
+                          [[str(r["annotators"][0]), str(r["annotators"][1]), r.get("cohen_kappa"),
+                            r.get("percent_agreement"), r["n_items"]] for r in pairwise])
     return reports.section("Labeler by labeler", heat, table)
 
 
 def _confusion_section(report):
     coincidence = report["coincidence_matrix"]
     labels = [str(v) for v in coincidence["labels"]]
-    matrix = [[round(v, 1) for v in row] for row in coincidence["matrix"]]
-    heat = reports.heatmap(labels, labels, matrix, "Label coincidences (pairs of labels on the same item)",
+    heat = reports.heatmap(labels, labels, coincidence["matrix"],
+                           "Label coincidences (pairs of labels on the same item)",
                            row_title="label", col_title="label")
     table = reports.table(["labels", "items", "share", "example items"],
-                          [[" / ".join(map(str, r["labels"])), r["count"], r["share"],
-                            ", ".join(r["example_items"])] for r in report["confusions"][:50]])
+                          [[" / ".join(map(str, r["labels"])), r["count"], r["share"], r["example_items"]]
+                           for r in report["confusions"]], empty="no two labels were given to one item")
     return reports.section("Confusions", heat, table,
                            note="share: items with both labels / items with either label")
 
 
 def _annotator_section(report):
     parts = [reports.table(["annotator", "labels", "agreement with consensus"],
-                           [[str(r["annotator"]), r["n_labels"], _num(r["agreement_with_consensus"])]
-                            for r in report["annotators"]])]
+                           [[str(r["annotator"]), r["n_labels"], r["agreement_with_consensus"]]
+                            for r in report["annotators"]], empty="no annotator")]
     ds = report.get("dawid_skene")
     if ds:
         classes = [str(c) for c in ds["classes"]]
-        for annotator, matrix in ds["confusion"].items():
-            parts.append(reports.heatmap(classes, classes, [[round(v, 3) for v in row] for row in matrix],
-                                         f"Dawid-Skene confusion of annotator {annotator}",
-                                         row_title="true class", col_title="reported class"))
+        maps = [reports.heatmap(classes, classes, matrix, f"Dawid-Skene confusion of annotator {annotator}",
+                                row_title="true class", col_title="reported class")
+                for annotator, matrix in ds["confusion"].items()]
+        parts.append(reports.key_values([("Dawid-Skene classes", classes), ("prior", ds["prior"]),
+                                         ("log-likelihood", ds["log_likelihood"]),
+                                         ("iterations", ds["n_iterations"])]))
+        parts.append(reports.expandable(f"Dawid-Skene confusion matrices ({len(maps)} annotators)", *maps,
+                                        open_=len(maps) <= 3))
     return reports.section("Annotators", *parts)
 
 
@@ -258,16 +315,16 @@ def _consensus_section(report):
     consensus = report["consensus"]
     rows = consensus if isinstance(consensus, list) else consensus["first_items"]
     note = "" if isinstance(consensus, list) else (
-        f"first {len(rows)} of {consensus['n_items']} items; all of them in {consensus['location']}")
-    flags = reports.table(["flag", "items"], list(report["consensus_flags"].items()))
+        f"showing {len(rows)} of {consensus['n_items']} items (the report file holds the first {len(rows)}); "
+        f"all of them in {consensus['location'] or 'the consensus output'}")
     accounting = report["rows"]
-    rows_table = reports.table(["rows in", "rows used", "rows dropped"],
-                               [[accounting["rows_in"], accounting["rows_used"],
-                                 ", ".join(f"{k}: {v}" for k, v in sorted(accounting["rows_dropped"].items()))
-                                 or "none"]])
+    counts = reports.key_values([("rows in", accounting["rows_in"]), ("rows used", accounting["rows_used"]),
+                                 ("rows dropped", accounting["rows_dropped"] or "none")])
+    flags = reports.table(["flag", "items"], list(report["consensus_flags"].items()), empty="no item was flagged")
     items = reports.table(["item", "label", "confidence", "flags"],
-                          [[r["item"], r["label"], r["confidence"], ";".join(r["flags"])] for r in rows[:200]])
-    return reports.section("Consensus", rows_table, flags, items, note=note)
+                          [[r["item"], r["label"], r["confidence"], ", ".join(r["flags"])] for r in rows],
+                          empty="no consensus item")
+    return reports.section("Consensus", counts, flags, items, note=note)
 
 
 def read_report(output_dir: str) -> dict:
@@ -278,18 +335,24 @@ def _examples_section(conflicts, errors):
     parts = []
     if conflicts:
         if conflicts.get("feature_kinds"):
-            parts.append(f"<p>{reports.escape('Features from the schema: ' + json.dumps(conflicts['feature_kinds']))}</p>")
+            parts.append("<h3>Features from the schema</h3>"
+                         + reports.key_values(conflicts["feature_kinds"].items()))
+        parts.append("<h3>Near-identical inputs with different labels</h3>")
         parts.append(reports.table(["inputs (numeric: quantile bin [low, high))", "examples", "labels",
                                     "minority share", "example items"],
-                                   [[json.dumps(g["key"], sort_keys=True), g["n"], json.dumps(g["labels"]),
-                                     g["minority_share"], ", ".join(g["example_items"])] for g in conflicts["groups"]]))
+                                   [[reports.as_text(dict(sorted(g["key"].items())) if isinstance(g["key"], dict)
+                                                     else g["key"]), g["n"], reports.as_text(g["labels"]),
+                                     g["minority_share"], g["example_items"]] for g in conflicts["groups"]],
+                                   empty="no conflicting group"))
     if errors:
         note = errors["skipped"] or f"{errors['n_flagged']} of {errors['n_sample']} sampled examples flagged"
         drops = ", ".join(f"{n} {reason}" for reason, n in sorted((errors.get("dropped") or {}).items()))
         note += f" (probabilities: {errors.get('probabilities')}; left out: {drops or 'none'})"
-        parts.append(f"<p>{reports.escape('Confident learning: ' + note)}</p>")
+        parts.append("<h3>Suspected label errors (confident learning)</h3>")
+        parts.append(f'<p class="muted">{reports.escape(note)}</p>')
         parts.append(reports.table(["item", "label", "suggested", "p(label)"],
-                                   [[e["item"], e["label"], e["suggested"], e["p_label"]] for e in errors["flagged"]]))
+                                   [[e["item"], e["label"], e["suggested"], e["p_label"]] for e in errors["flagged"]],
+                                   empty="no example flagged"))
     return reports.section("Single-labelled examples: X->y conflicts and suspected label errors", *parts)
 
 

@@ -59,50 +59,96 @@ def build_report(analysis: Optional[dict], counts, encodings: Sequence[FeatureEn
 
 
 def _slice_rows(slices):
-    return [[rank, s["description"], s["level"], s["size"], s["metric_value"], s["ci_low"], s["ci_high"],
-             s["excess_errors"], s["score"], s["p_value"], s["q_value"], s["significant"],
-             (s.get("baseline") or {}).get("regressed"), s["recommendation"]] for rank, s in enumerate(slices, 1)]
+    return [[rank, reports.Text(s["description"], note=s["recommendation"]), s["level"], s["size"],
+             reports.Interval(s["metric_value"], s["ci_low"], s["ci_high"]), s["excess_errors"], s["score"],
+             s["p_value"], s["q_value"], s["significant"], (s.get("baseline") or {}).get("regressed")]
+            for rank, s in enumerate(slices, 1)]
+
+
+def _predicates(predicates) -> str:
+    return " and ".join(f"{p['feature']} {p['op']} {reports.as_text(p['value'])}" for p in predicates)
+
+
+def _summary(report):
+    overall, metric = report["overall"], report["overall"]["metric"]
+    significant = [s for s in report["slices"] if s["significant"]]
+    verdict = (report.get("blessing") or {}).get("verdict", "")
+    if report["status"] == SIGNIFICANT:
+        tone = "bad"
+        line = f"{len(significant)} slice(s) where the model is significantly worse than overall"
+    elif overall["n"]:
+        tone = "ok"
+        line = "no slice is significantly worse than overall"
+    else:
+        tone = "warn"
+        line = "no usable rows: nothing was searched"
+    used = f"{reports.format_number(overall['n'])} of {reports.format_number(report['rows']['read'])}"
+    figures = [("rows used", used),
+               (f"overall {metric}", reports.Interval(overall["value"], overall["ci_low"], overall["ci_high"]).text()),
+               ("slices evaluated", report["n_evaluated"]), ("significant (BH)", report["n_significant"])]
+    if significant:
+        worst = significant[0]
+        figures.append(("worst", f"{worst['description']}: "
+                                 f"{reports.Interval(worst['metric_value'], worst['ci_low'], worst['ci_high']).text()}"
+                                 f", n = {reports.format_number(worst['size'])}"))
+    if verdict:
+        reason = (report.get("blessing") or {}).get("reason", "")
+        figures.append(("blessing", f"{verdict} ({reason})" if reason else verdict))
+    first = report["findings"][0] if report["findings"] else ""
+    return reports.summary_block(report["status"], tone, line, figures, first), tone
 
 
 def render_html(report: dict) -> str:
+    """The standalone HTML page of a slice report (every value escaped).
+
+    Args:
+      report: the dict from `build_report` (or read back from slice_report.json).
+
+    Returns:
+      The HTML document.
+    """
     overall = report["overall"]
     metric = overall["metric"]
     slices = report["slices"]
     points = [(s["size"], s["metric_value"], s["ci_low"], s["ci_high"], s["description"], s["significant"])
               for s in slices]
-    summary = reports.table(["rows read", "rows used", "dropped (no label)", "dropped (no prediction)",
-                             f"overall {metric}", "slices evaluated", "pruned unevaluated (BH p = 1)",
-                             "significant (BH)"],
-                            [[report["rows"]["read"], overall["n"], report["rows"]["dropped_missing_label"],
-                              report["rows"]["dropped_missing_prediction"], overall["value"],
-                              report["n_evaluated"], report["n_pruned"], report["n_significant"]]],
-                            sortable=False)
+    summary, tone = _summary(report)
+    rows = report["rows"]
+    counts = reports.key_values([
+        ("rows read", rows["read"]), ("rows used", overall["n"]),
+        ("dropped (no label)", rows["dropped_missing_label"]),
+        ("dropped (no prediction)", rows["dropped_missing_prediction"]),
+        (f"overall {metric} [95% CI]",
+         reports.Interval(overall["value"], overall["ci_low"], overall["ci_high"]).text()),
+        ("slices evaluated", report["n_evaluated"]), ("pruned unevaluated (BH p = 1)", report["n_pruned"]),
+        ("significant (BH)", report["n_significant"]),
+        ("blessing", ": ".join(str(v) for v in (report.get("blessing") or {}).values()) or "n/a")])
     sections = [
-        reports.section("Summary", summary, reports.findings_list(report["notes"]) if report["notes"] else ""),
-        reports.section("What to do", reports.findings_list(report["findings"])),
+        reports.section("What to do", reports.findings_list(report["findings"],
+                                                            empty="nothing: no slice is significantly worse")),
+        reports.section("Summary", counts, reports.findings_list(report["notes"]) if report["notes"] else ""),
         reports.section(f"{metric} vs slice size", reports.interval_scatter(
             points, f"{metric} per reported slice (95% CI); red: significant", "slice size", metric,
             reference=overall["value"])),
         reports.section("Slices", reports.table(
-            ["rank", "slice", "level", "size", metric, "CI low", "CI high", "excess errors", "SliceLine score",
-             "p", "q (BH)", "significant", "regressed vs baseline", "recommendation"], _slice_rows(slices)),
-            note="Click a header to sort. A child slice is listed only if significantly worse than each parent."),
+            ["rank", "slice (and what to do)", "level", "size", f"{metric} [95% CI]", "excess errors",
+             "SliceLine score", "p", "q (BH)", "significant", "regressed vs baseline"], _slice_rows(slices),
+            empty="no slice to report"),
+            note="A child slice is listed only if significantly worse than each parent."),
         reports.section("SliceLine top-k (raw)", reports.table(
             ["score", "slice", "size", "error sum", "max error"],
-            [[t["score"], " and ".join(f"{p['feature']} {p['op']} {p['value']}" for p in t["predicates"]),
-              t["size"], t["error_sum"], t["max_error"]] for t in report["sliceline_top_k"]])),
+            [[t["score"], _predicates(t["predicates"]), t["size"], t["error_sum"], t["max_error"]]
+             for t in report["sliceline_top_k"]], empty="SliceLine found no slice")),
         reports.section("Features", reports.table(
             ["feature", "kind", "codes", "bins / top values"],
-            [[f["name"], f["kind"], f["codes"], str(f.get("bin_edges", f.get("top_values")))]
-             for f in report["features"]])),
-        reports.section("Parameters", reports.table(["parameter", "value"],
-                                                    [[k, str(v)] for k, v in report["parameters"].items()])),
+            [[f["name"], f["kind"], f["codes"], reports.as_text(f.get("bin_edges", f.get("top_values")))]
+             for f in report["features"]], empty="no feature to slice on")),
+        reports.section("Parameters", reports.key_values(report["parameters"].items(), exact=True)),
     ]
-    ok = report["status"] != SIGNIFICANT
-    value = "n/a" if overall["value"] is None else f"{overall['value']:.4g}"
-    return reports.page("Slice error analysis", report["status"], ok, sections,
-                        subtitle=f"{overall['n']} rows, {metric} = {value}; blessing: "
-                                 f"{report['blessing'].get('reason', '')}")
+    value = reports.format_number(overall["value"])
+    return reports.page("Slice error analysis", report["status"], tone == "ok", sections,
+                        subtitle=f"{reports.format_number(overall['n'])} rows, {metric} = {value}",
+                        summary=summary, tone=tone)
 
 
 def write(report: dict, output_dir: str):

@@ -37,7 +37,7 @@ def test_report_contract_and_files(tmp_path):
     html = open(html_path, encoding="utf-8").read()
     assert "<script>alert(1)</script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
     assert "<b>x</b>" not in html
-    assert "Drifted feature: fare" in html
+    assert "Drifted features" in html and "fare (numeric, effect " in html
 
 
 def test_warn_policy_does_not_block_but_status_still_says_drift():
