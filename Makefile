@@ -8,15 +8,19 @@ export UV_PYTHON_DOWNLOADS := never
 OUTPUT ?= output
 PYTEST_ARGS ?=
 
-.PHONY: venv demo test test-fast fuzz lint lock benchmark clean
+.PHONY: venv browser demo test test-fast screenshots fuzz lint lock benchmark clean
 
 venv:
 	@bash requirements/make_venv.sh $(VENV)
 
+# Debian's chromium + chromium-driver for the browser tests (tests/test_report_pages.py); DCAI_SKIP_BROWSER=1 skips
+browser:
+	@bash requirements/install_browser.sh
+
 demo: venv
 	$(VENV)/bin/dcai demo --output-dir $(OUTPUT)
 
-test: venv
+test: venv browser
 	$(PY) -m pytest -n 2 --dist loadfile $(PYTEST_ARGS)
 
 test-fast: venv
@@ -27,6 +31,11 @@ fuzz: venv
 
 lint: venv
 	$(VENV)/bin/ruff check .
+
+# screenshots of every report page of the browser test, into docs/screenshots (the docs' own set of the demo's
+# reports and the other tools' views: benchmarks/report_comparison/make_screenshots.py)
+screenshots: venv browser
+	DCAI_SCREENSHOT_DIR=$(CURDIR)/docs/screenshots/cases $(PY) -m pytest tests/test_report_pages.py $(PYTEST_ARGS)
 
 lock:
 	uv pip compile --python-version 3.10 requirements/in.txt -o requirements/lock.txt

@@ -67,3 +67,15 @@ def full_taxi_data(tmp_path_factory):
 
     root = str(tmp_path_factory.mktemp("taxi_data_full"))
     return root, prepare_taxi_data(root)
+
+
+@pytest.fixture(scope="session")
+def browser(tmp_path_factory):
+    """Headless Chromium driven by Selenium (tests/browser.py); skipped only when DCAI_SKIP_BROWSER=1, and a
+    browser that cannot start fails in CI."""
+    from tests.browser import browser_wanted, chromium
+
+    if not browser_wanted():
+        pytest.skip("DCAI_SKIP_BROWSER is set")
+    with chromium(str(tmp_path_factory.mktemp("chromium"))) as driver:
+        yield driver

@@ -127,10 +127,10 @@ def _summary(report):
     alpha_text = reports.Interval(alpha["value"], alpha["ci_low"], alpha["ci_high"]).text()
     bad_classes = [str(r["label"]) for r in report.get("per_class") or [] if not r["consistent"]]
     if ok:
-        line = f"labelers agree: Krippendorff's alpha {alpha_text} >= {reports.format_number(minimum)}"
+        line = f"labelers agree: Krippendorff's alpha {alpha_text} >= {reports.as_text(minimum, exact=True)}"
     else:
         line = (f"labelers disagree: Krippendorff's alpha {alpha_text}"
-                + (f" (minimum {reports.format_number(minimum)})" if alpha["value"] is not None else ""))
+                + (f" (minimum {reports.as_text(minimum, exact=True)})" if alpha["value"] is not None else ""))
     figures = [("items", report["n_items"]), ("annotators", report["n_annotators"]),
                (f"alpha ({alpha['level']})", alpha_text)]
     if report.get("fleiss_kappa") is not None:
@@ -161,9 +161,10 @@ def render_html(report: dict) -> str:
     version = report.get("instructions_version") or "unnamed"
     summary, tone = _summary(report)
     stats = [[f"Krippendorff's alpha ({alpha['level']})", reports.Interval(alpha["value"], alpha["ci_low"],
-                                                                          alpha["ci_high"]), thresholds["min_alpha"]]]
+                                                                          alpha["ci_high"]),
+              reports.Text(reports.as_text(thresholds["min_alpha"], exact=True))]]
     if report.get("fleiss_kappa") is not None:
-        stats.append(["Fleiss' kappa", report["fleiss_kappa"], None])
+        stats.append(["Fleiss' kappa", report["fleiss_kappa"], reports.Text("none")])
     ci_note = (f"95% CI: percentile bootstrap over items ({alpha['n_bootstrap']} resamples)" if alpha["n_bootstrap"]
                else "no confidence interval (no bootstrap resamples)")
     sections = [

@@ -58,7 +58,7 @@ table.sortable th[aria-sort=descending]::after{content:"\\25BC";color:var(--ink)
 table.data td.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
 td.text{white-space:nowrap}
 td.prose{min-width:22rem;white-space:normal;overflow-wrap:anywhere}
-td .trunc{display:inline-block;max-width:18rem;overflow:hidden;text-overflow:ellipsis;white-space:nowrap;
+td .trunc{display:inline-block;max-width:26rem;overflow:hidden;text-overflow:ellipsis;white-space:nowrap;
 vertical-align:bottom}
 td.none{color:#9aa5b1}td .note{color:var(--muted);font-size:.8rem;margin-top:.1rem}
 .ci{color:var(--muted)}

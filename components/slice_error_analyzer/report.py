@@ -5,7 +5,7 @@ from typing import List, Optional, Sequence
 from tfx_dcai import reports
 from tfx_dcai.slice_error_analyzer import significance
 from tfx_dcai.slice_error_analyzer.config import SliceConfig
-from tfx_dcai.slice_error_analyzer.encoding import NUMERIC, FeatureEncoding
+from tfx_dcai.slice_error_analyzer.encoding import NUMERIC, FeatureEncoding, describe
 
 REPORT_NAME = "slice"  # files: slice_report.json, slice_report.html
 REPORT_VERSION = 1
@@ -66,7 +66,7 @@ def _slice_rows(slices):
 
 
 def _predicates(predicates) -> str:
-    return " and ".join(f"{p['feature']} {p['op']} {reports.as_text(p['value'])}" for p in predicates)
+    return " and ".join(describe(p) for p in predicates)  # the same text as each slice's description
 
 
 def _summary(report):

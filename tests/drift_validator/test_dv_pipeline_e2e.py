@@ -60,3 +60,12 @@ def test_control_two_random_halves_of_training_data_pass(runs):
     assert report["status"] == "NO_DRIFT", [f["name"] for f in report["features"] if f["drift"]]
     assert not report["multivariate"]["drift"]
     assert control.outputs["blessing"][0].custom_properties["blessed"].int_value == 1
+
+
+def test_the_reports_of_the_taxi_run_in_a_browser(runs, request, tmp_path):
+    from tests.browser import check_reports_of_a_run
+
+    _, nodes = runs
+    check_reports_of_a_run(request, [os.path.join(node.outputs["drift_report"][0].uri, "drift_report.html")
+                                     for name, node in sorted(nodes.items()) if "drift_report" in node.outputs],
+                           str(tmp_path))

@@ -5,6 +5,7 @@ import os
 import pytest
 from tfx import v1 as tfx
 
+from tests.browser import check_reports_of_a_run
 from tfx_dcai.label_consistency.report import read_report
 from tfx_dcai.pipelines.label_consistency_branch import add_label_consistency
 from tfx_dcai.pipelines.run_summary import latest_run, sqlite_store
@@ -31,7 +32,7 @@ def _run(root, version):
 
 
 @pytest.mark.slow
-def test_v1_blocks_naming_the_class_then_v2_passes_and_feeds_the_trainer(tmp_path):
+def test_v1_blocks_naming_the_class_then_v2_passes_and_feeds_the_trainer(tmp_path, request):
     root = str(tmp_path)
     v1 = _run(root, "v1")
     gen = v1["LabelConsistencyGen"]
@@ -50,3 +51,6 @@ def test_v1_blocks_naming_the_class_then_v2_passes_and_feeds_the_trainer(tmp_pat
     assert v2["Trainer.consensus"].state == "COMPLETE"
     model_uri = v2["Trainer.consensus"].outputs["model"][0].uri
     assert glob.glob(os.path.join(model_uri, "**", "saved_model.pb"), recursive=True)
+    check_reports_of_a_run(request, [os.path.join(run["LabelConsistencyGen"].outputs["report"][0].uri,
+                                                  "label_consistency_report.html") for run in (v1, v2)],
+                           str(tmp_path / "screenshots"))

@@ -49,3 +49,11 @@ def test_report_blessing_and_slicing_specs_are_written(run):
     assert os.path.exists(os.path.join(outputs["slicing_specs"][0].uri, "slicing_specs.json"))
     # first run: the resolver has no blessed model yet, so the gate honestly reports NO_BASELINE
     assert outputs["blessing"][0].custom_properties["blessed"].int_value == 2
+
+
+def test_the_report_of_the_taxi_run_in_a_browser(run, request, tmp_path):
+    from tests.browser import check_reports_of_a_run
+
+    _, nodes = run
+    check_reports_of_a_run(request, [os.path.join(nodes["SliceErrorAnalyzer"].outputs["slice_report"][0].uri,
+                                                  "slice_report.html")], str(tmp_path))
