@@ -4,6 +4,8 @@ TYPE_NAMEs follow the Kubeflow V2 rule `^[a-z][a-z0-9-_]{2,20}[.][A-Z][a-zA-Z0-9
 class is exported from `components/__init__.py` so a KFP container can import it as `components.<Name>`.
 Blessings carry the integer custom property `blessed` (see BLESSED/NOT_BLESSED/NO_BASELINE).
 """
+import sys
+
 from tfx.types import artifact
 from tfx.types.system_artifacts import Metrics
 
@@ -57,3 +59,18 @@ def set_blessed(blessing: artifact.Artifact, value: int) -> None:
     if value not in (BLESSED, NOT_BLESSED, NO_BASELINE):
         raise ValueError(f"blessed must be 0, 1 or 2, got {value!r}")
     blessing.set_int_custom_property("blessed", value)
+
+
+def _show_reports_in_notebooks() -> None:
+    """Under IPython (a notebook), `InteractiveContext.show(report)` renders the report page: registers the three
+    report visualizations with TFX's notebook registry (`tfx_dcai.reports.notebook`). Outside IPython nothing
+    happens; registering again replaces the entries."""
+    ipython = sys.modules.get("IPython")
+    if ipython is None or getattr(ipython, "get_ipython", lambda: None)() is None:
+        return
+    from tfx_dcai.reports.notebook import register_visualizations
+
+    register_visualizations()
+
+
+_show_reports_in_notebooks()

@@ -30,11 +30,16 @@ def SimulatedLabelers(examples: InputArtifact[standard_artifacts.Examples],
     """Three simulated labelers label `n_items` train trips under the named instructions (one row per label)."""
     import glob
 
+    from tfx.components.util import examples_utils
+    from tfx.proto import example_gen_pb2
+
     from tfx_dcai import tf_example
 
     pattern = os.path.join(artifact_utils.get_split_uri([examples], "train"), "*")
     trips = simulation.choose_trips(tf_example.read_gzipped(sorted(glob.glob(pattern))), n_items)
     annotations.split_names = artifact_utils.encode_split_names([ANNOTATION_SPLIT])
+    # say what the files hold (readers warn and guess otherwise)
+    examples_utils.set_payload_format(annotations, example_gen_pb2.PayloadFormat.FORMAT_TF_EXAMPLE)
     out_dir = artifact_utils.get_split_uri([annotations], ANNOTATION_SPLIT)
     os.makedirs(out_dir, exist_ok=True)
     with tf_example.writers({"rows": os.path.join(out_dir, "annotations.tfrecord.gz")}) as write:

@@ -1,20 +1,39 @@
-"""Notebook rendering: after `register_visualizations()`, InteractiveContext's `context.show(artifact)` displays
-a DriftReport, LabelConsistencyReport or SliceReport artifact's HTML page (in an iframe, so the report's own
-CSS and script stay apart from the notebook's). Imports TFX (and so TensorFlow)."""
+"""Notebook rendering: InteractiveContext's `context.show(artifact)` displays a DriftReport, LabelConsistencyReport
+or SliceReport artifact's HTML page.
+
+The visualizations register themselves when `tfx_dcai.artifacts` is imported under IPython (every tfx-dcai
+component imports it), so no call is needed; `tfx_dcai.notebook.setup()` also quiets the stack's import warnings.
+The page sits in an iframe (its CSS and script stay apart from the notebook's) that takes the height of its
+content and follows it when a section is expanded. Imports TFX (and so TensorFlow).
+"""
 import html
 import os
 
 from tfx.orchestration.experimental.interactive import visualizations
 
-from tfx_dcai.artifacts import DriftReport, LabelConsistencyReport, SliceReport
+REPORT_PAGES = {"DriftReport": "drift_report.html", "LabelConsistencyReport": "label_consistency_report.html",
+                "SliceReport": "slice_report.html"}  # artifact class in tfx_dcai.artifacts -> its page
+FALLBACK_HEIGHT = 640  # px, only where the notebook runs no script (the frame then scrolls)
 
-REPORT_PAGES = {DriftReport: "drift_report.html", LabelConsistencyReport: "label_consistency_report.html",
-                SliceReport: "slice_report.html"}
+# On load, and whenever the page's own height changes (an expanded section, a page of a table), the frame takes
+# the height of its document: no fixed frame, no scroll bar inside the notebook.
+_FIT = ("(function(f){try{var d=f.contentDocument;var fit=function(){f.style.height="
+        "(d.documentElement.scrollHeight+2)+'px';};fit();if(window.ResizeObserver){"
+        "new ResizeObserver(fit).observe(d.body);}}catch(e){}})(this)")
 
 
-def report_iframe(page: str, height: int = 900) -> str:
-    return (f'<iframe srcdoc="{html.escape(page, quote=True)}" style="width:100%;height:{height}px;'
-            'border:1px solid #ddd"></iframe>')
+def report_frame(page: str) -> str:
+    """The markup that shows one report page in a notebook output.
+
+    Args:
+      page: a complete standalone report page (from a report's `render_html`).
+
+    Returns:
+      A `<div>` holding an iframe with the page as its `srcdoc`, sized to its content on load.
+    """
+    return (f'<div class="tfx-dcai-report"><iframe title="tfx-dcai report" srcdoc="{html.escape(page, quote=True)}" '
+            f'style="width:100%;height:{FALLBACK_HEIGHT}px;border:1px solid #d9e2ec;border-radius:4px" '
+            f'onload="{html.escape(_FIT, quote=True)}"></iframe></div>')
 
 
 def _visualization_for(artifact_type, page_name: str):
@@ -26,13 +45,15 @@ def _visualization_for(artifact_type, page_name: str):
 
             from tfx_dcai import artifact_io
 
-            display(HTML(report_iframe(artifact_io.read_text(os.path.join(artifact.uri, page_name)))))
+            display(HTML(report_frame(artifact_io.read_text(os.path.join(artifact.uri, page_name)))))
 
     HtmlReportVisualization.__name__ = f"{artifact_type.__name__}Visualization"
     return HtmlReportVisualization
 
 
 def register_visualizations() -> None:
-    """Register the three report visualizations (registering again replaces the entries)."""
-    for artifact_type, page_name in REPORT_PAGES.items():
-        visualizations.get_registry().register(_visualization_for(artifact_type, page_name))
+    """Register the three report visualizations with TFX's notebook registry (again: replaces the entries)."""
+    from tfx_dcai import artifacts  # here, not at the top: importing artifacts under IPython calls this function
+
+    for class_name, page_name in REPORT_PAGES.items():
+        visualizations.get_registry().register(_visualization_for(getattr(artifacts, class_name), page_name))
