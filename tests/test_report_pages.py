@@ -43,3 +43,36 @@ def test_report_page_in_a_browser(name, browser, tmp_path):
     assert os.path.getsize(tmp_path / f"{name}.png") > 10_000
     sortable = [t for t in facts["tables"] if t["sortable"]]
     assert facts["clicks"] >= 2 * sum(len(t["headers"]) for t in sortable)
+
+
+def test_the_notebook_frame_takes_the_height_of_its_page(browser, tmp_path):
+    """The markup context.show() displays, in a host page like a notebook's output area: the frame is as tall as
+    the report (no inner scroll bar) and grows when a folded section is opened."""
+    from tfx_dcai.reports.html import notebook_frame
+
+    report = CASES["drift_full"](str(tmp_path / "drift"))
+    with open(report, encoding="utf-8") as f:  # local
+        page = f.read()
+    host = tmp_path / "notebook.html"
+    host.write_text(f"<!DOCTYPE html><html><body><p>cell output</p>{notebook_frame(page)}</body></html>",
+                    encoding="utf-8")
+    browser.get(f"file://{host}")
+    measure = ("var f=document.querySelector('iframe');var d=f.contentDocument;"
+               "return [f.getBoundingClientRect().height, d.documentElement.scrollHeight];")
+    import time
+
+    for _ in range(50):
+        frame, content = browser.execute_script(measure)
+        if abs(frame - content - 2) <= 2:
+            break
+        time.sleep(0.1)
+    assert content > 2000 and abs(frame - content - 2) <= 2, (frame, content)
+    browser.execute_script("var d=document.querySelector('iframe').contentDocument;"
+                           "d.querySelectorAll('details').forEach(function(e){e.open=true;});")
+    for _ in range(50):
+        grown, content_after = browser.execute_script(measure)
+        if grown > frame and abs(grown - content_after - 2) <= 2:
+            break
+        time.sleep(0.1)
+    assert content_after > content and abs(grown - content_after - 2) <= 2, (grown, content_after)
+    assert not [e for e in browser.get_log("browser") if e.get("level") == "SEVERE"]

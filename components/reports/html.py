@@ -385,3 +385,26 @@ def page(title: str, status: str, ok: bool, sections, subtitle: str = "", summar
         + "</main><footer>tfx-dcai report: standalone page, no network access; click a column header to sort."
         f"</footer><script>{_SCRIPT}</script></body></html>"
     )
+
+
+NOTEBOOK_FALLBACK_HEIGHT = 640  # px, only where the notebook runs no script (the frame then scrolls)
+# On load, and whenever the page's own height changes (an expanded section, a page of a table), the frame takes
+# the height of its document: no fixed frame, no scroll bar inside the notebook.
+_FIT = ("(function(f){try{var d=f.contentDocument;var fit=function(){f.style.height="
+        "(d.documentElement.scrollHeight+2)+'px';};fit();if(window.ResizeObserver){"
+        "new ResizeObserver(fit).observe(d.body);}}catch(e){}})(this)")
+
+
+def notebook_frame(page: str) -> str:
+    """The markup that shows one report page in a notebook output (used by `tfx_dcai.reports.notebook`).
+
+    Args:
+      page: a complete standalone report page (from a report's `render_html`).
+
+    Returns:
+      A `<div>` holding an iframe with the page as its `srcdoc` (its CSS and script stay apart from the
+      notebook's), sized to its content on load and whenever that changes.
+    """
+    return (f'<div class="tfx-dcai-report"><iframe title="tfx-dcai report" srcdoc="{escape(page)}" '
+            f'style="width:100%;height:{NOTEBOOK_FALLBACK_HEIGHT}px;border:1px solid #d9e2ec;border-radius:4px" '
+            f'onload="{escape(_FIT)}"></iframe></div>')

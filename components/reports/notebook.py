@@ -6,34 +6,14 @@ component imports it), so no call is needed; `tfx_dcai.notebook.setup()` also qu
 The page sits in an iframe (its CSS and script stay apart from the notebook's) that takes the height of its
 content and follows it when a section is expanded. Imports TFX (and so TensorFlow).
 """
-import html
 import os
 
 from tfx.orchestration.experimental.interactive import visualizations
 
+from tfx_dcai.reports.html import notebook_frame
+
 REPORT_PAGES = {"DriftReport": "drift_report.html", "LabelConsistencyReport": "label_consistency_report.html",
                 "SliceReport": "slice_report.html"}  # artifact class in tfx_dcai.artifacts -> its page
-FALLBACK_HEIGHT = 640  # px, only where the notebook runs no script (the frame then scrolls)
-
-# On load, and whenever the page's own height changes (an expanded section, a page of a table), the frame takes
-# the height of its document: no fixed frame, no scroll bar inside the notebook.
-_FIT = ("(function(f){try{var d=f.contentDocument;var fit=function(){f.style.height="
-        "(d.documentElement.scrollHeight+2)+'px';};fit();if(window.ResizeObserver){"
-        "new ResizeObserver(fit).observe(d.body);}}catch(e){}})(this)")
-
-
-def report_frame(page: str) -> str:
-    """The markup that shows one report page in a notebook output.
-
-    Args:
-      page: a complete standalone report page (from a report's `render_html`).
-
-    Returns:
-      A `<div>` holding an iframe with the page as its `srcdoc`, sized to its content on load.
-    """
-    return (f'<div class="tfx-dcai-report"><iframe title="tfx-dcai report" srcdoc="{html.escape(page, quote=True)}" '
-            f'style="width:100%;height:{FALLBACK_HEIGHT}px;border:1px solid #d9e2ec;border-radius:4px" '
-            f'onload="{html.escape(_FIT, quote=True)}"></iframe></div>')
 
 
 def _visualization_for(artifact_type, page_name: str):
@@ -45,7 +25,7 @@ def _visualization_for(artifact_type, page_name: str):
 
             from tfx_dcai import artifact_io
 
-            display(HTML(report_frame(artifact_io.read_text(os.path.join(artifact.uri, page_name)))))
+            display(HTML(notebook_frame(artifact_io.read_text(os.path.join(artifact.uri, page_name)))))
 
     HtmlReportVisualization.__name__ = f"{artifact_type.__name__}Visualization"
     return HtmlReportVisualization

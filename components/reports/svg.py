@@ -250,6 +250,7 @@ def overlaid_distributions(bin_labels, series: dict, title: str, x_label: str = 
     """Two or more series over the same bins (shares by default), drawn as side-by-side bars."""
     names = list(series)
     n = max(len(bin_labels), 1)
+    width = max(width, min(1100, 240 + n * 9 * max(len(names), 1)))  # many bins: a wider canvas, bars >= 8 px
     peak = max([v for vals in series.values() for v in vals if v is not None] + [1e-12])
     peak = max(nice_ticks(0.0, peak) + [peak])
     legend_px = min(max([text_width(s) for s in names] + [20.0]), 110) + 18
