@@ -98,38 +98,42 @@ def _tick_text(value) -> str:
 
 
 def _x_tick_layout(labels, slot: float):
-    """Which labels to draw and how: (indices, rotated, shown_texts, extra_height below the axis)."""
+    """Which labels to draw and how: (indices, rotated, shown_texts, extra_height below the axis, max_px).
+
+    Every label is drawn horizontally when it fits its slot, or when its slot still holds a shortened label of a
+    readable width (full text on hover); otherwise labels are rotated 45 degrees and, past one label per 17 px,
+    thinned.
+    """
     n = len(labels)
+    gap = 8
     texts = [fit(str(label), MAX_LABEL_PX) for label in labels]
     widest = max([text_width(t) for t in texts] + [0.0])
-    gap = 8
     if widest + gap <= slot:
-        return list(range(n)), False, texts, 18
-    step = math.ceil((widest + gap) / max(slot, 1e-9))
-    if step <= 2 or n <= 3:
-        return list(range(0, n, step)), False, texts, 18
+        return list(range(n)), False, texts, 18, MAX_LABEL_PX
+    if slot - gap >= 48:
+        return list(range(n)), False, [fit(str(label), slot - gap) for label in labels], 18, slot - gap
     step = max(1, math.ceil((FONT_SIZE * 1.42 + 2) / max(slot, 1e-9)))  # 45 degrees: font height / sin(45)
-    return list(range(0, n, step)), True, texts, widest * 0.71 + FONT_SIZE + 8
+    return list(range(0, n, step)), True, texts, widest * 0.71 + FONT_SIZE + 8, MAX_LABEL_PX
 
 
 def _rotated_left(layout, slot: float, offset: float) -> float:
     """The smallest left margin that keeps every rotated tick label on the canvas (tick i sits at
     left + offset + i * slot; its label hangs down-left of it)."""
-    indices, _, texts, _ = layout
+    indices, _, texts = layout[:3]
     return max([text_width(texts[i]) * 0.71 + 10 - offset - i * slot for i in indices] + [0.0])
 
 
 def _draw_x_ticks(parts, labels, positions, layout, bottom):
-    indices, rotated, texts, _ = layout
+    indices, rotated, _, _, max_px = layout
     for i in indices:
         x = positions[i]
         parts.append(f'<line x1="{x:.1f}" y1="{bottom}" x2="{x:.1f}" y2="{bottom + 4}" stroke="#9aa5b1"/>')
         if rotated:
             y = bottom + 12
-            parts.append(_label(x + 3, y, labels[i], anchor="end",
+            parts.append(_label(x + 3, y, labels[i], max_px=max_px, anchor="end",
                                 extra=f'transform="rotate(-45 {x + 3:.1f} {y:.1f})"'))
         else:
-            parts.append(_label(x, bottom + 15, labels[i], anchor="middle"))
+            parts.append(_label(x, bottom + 15, labels[i], max_px=max_px, anchor="middle"))
 
 
 def _y_axis(parts, left, top, right, bottom, lo, hi, y, y_label):

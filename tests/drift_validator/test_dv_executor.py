@@ -125,7 +125,7 @@ def test_planted_shift_blocks_and_names_the_features(tmp_path, baseline_statisti
     assert report["multivariate"]["drift"] and report["multivariate"]["top_features"][0] in ("fare", "payment_type")
     assert report["multivariate"]["rows_seen"] == {"baseline": 9909, "current": len(rows)}  # every row counted
     html = open(os.path.join(outputs["drift_report"][0].uri, "drift_report.html"), encoding="utf-8").read()
-    assert "Drifted feature: fare" in html
+    assert "Drifted features" in html and "fare (numeric, effect " in html
 
 
 def test_concept_drift_from_a_prediction_column(tmp_path, baseline_statistics):
