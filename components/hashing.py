@@ -37,7 +37,109 @@ def text_hashes(texts: list) -> np.ndarray:
         for j in range(length):
             h = (h ^ block[:, j]) * _FNV_PRIME
         hashes[rows] = h
-    for multiplier in _MIX:
-        hashes ^= hashes >> np.uint64(33)
-        hashes *= multiplier
+    return mix64(hashes)
+
+
+def mix64(values: np.ndarray) -> np.ndarray:
+    """MurmurHash3's 64-bit finalizer (fmix64) of each uint64: every output bit depends on every input bit."""
+    hashes = np.array(values, dtype=np.uint64, copy=True)
+    with np.errstate(over="ignore"):
+        for multiplier in _MIX:
+            hashes ^= hashes >> np.uint64(33)
+            hashes *= multiplier
     return hashes ^ (hashes >> np.uint64(33))
+
+
+_POSITION_SHIFT = np.uint64(8)
+_LENGTH_KEY = np.uint64(0x9E3779B97F4A7C15)
+
+
+def _segment_sums(contributions: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
+    """Sum (mod 2**64) of contributions[start:end] for each segment, from one cumulative sum."""
+    with np.errstate(over="ignore"):
+        cumulative = np.concatenate([np.zeros(1, np.uint64), np.cumsum(contributions, dtype=np.uint64)])
+        return cumulative[ends] - cumulative[starts]
+
+
+def _value_hashes(values) -> np.ndarray:
+    """A uint64 hash of each non-null value of a flat Arrow array (nulls get 0; callers mask them).
+
+    Numbers hash their float64 value (-0.0 as 0.0, every NaN alike; integers beyond 2**53 round), so a column read
+    as int64 in one file and float64 in another hashes alike. Text and bytes hash their bytes: the sum over the
+    value's bytes of fmix64(byte | position << 8), then fmix64 of that sum plus the length, vectorized over the
+    array's data buffer (memory proportional to the data, never per-value Python).
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    kind = values.type
+    if pa.types.is_integer(kind) or pa.types.is_floating(kind) or pa.types.is_boolean(kind):
+        numbers = pc.cast(values, pa.float64()).fill_null(0.0).to_numpy(zero_copy_only=False) + 0.0
+        numbers[np.isnan(numbers)] = np.nan
+        return mix64(numbers.view(np.uint64))
+    if pa.types.is_string(kind) or pa.types.is_large_string(kind):
+        values = values.cast(pa.large_binary() if pa.types.is_large_string(kind) else pa.binary())
+        kind = values.type
+    if not (pa.types.is_binary(kind) or pa.types.is_large_binary(kind)):
+        return _value_hashes(pc.cast(values, pa.string()))  # dates, decimals...: their text
+    offset_type = np.int64 if pa.types.is_large_binary(kind) else np.int32
+    _, offsets_buffer, data_buffer = values.buffers()
+    offsets = np.frombuffer(offsets_buffer, offset_type)[values.offset:values.offset + len(values) + 1].astype(np.int64)
+    data = (np.frombuffer(data_buffer, np.uint8) if data_buffer is not None else np.zeros(0, np.uint8))
+    first, last = int(offsets[0]), int(offsets[-1])
+    lengths = np.diff(offsets)
+    positions = np.arange(first, last, dtype=np.int64) - np.repeat(offsets[:-1], lengths)
+    with np.errstate(over="ignore"):
+        contributions = mix64(data[first:last].astype(np.uint64) | (positions.astype(np.uint64) << _POSITION_SHIFT))
+        sums = _segment_sums(contributions, offsets[:-1] - first, offsets[1:] - first)
+        return mix64(sums + lengths.astype(np.uint64) * _LENGTH_KEY)
+
+
+def _cell_hashes(column):
+    """(hash per row, present per row) of an Arrow column; list cells hash their values in order, and a null or
+    empty cell is absent (as TFDV counts it missing)."""
+    import pyarrow as pa
+
+    if isinstance(column, pa.ChunkedArray):
+        column = column.combine_chunks() if column.num_chunks else pa.array([], column.type)
+    if pa.types.is_list(column.type) or pa.types.is_large_list(column.type):
+        offsets = column.offsets.to_numpy().astype(np.int64)
+        flat = column.values.slice(int(offsets[0]), int(offsets[-1] - offsets[0]))
+        offsets = offsets - offsets[0]
+        lengths = np.diff(offsets)
+        if column.null_count:
+            lengths = np.where(column.is_null().to_numpy(zero_copy_only=False), 0, lengths)
+        value_hashes = _value_hashes(flat)
+        if flat.null_count:
+            value_hashes = np.where(flat.is_null().to_numpy(zero_copy_only=False), _LENGTH_KEY, value_hashes)
+        positions = np.arange(len(flat), dtype=np.int64) - np.repeat(offsets[:-1], np.diff(offsets))
+        with np.errstate(over="ignore"):
+            contributions = mix64(value_hashes + positions.astype(np.uint64) * _LENGTH_KEY)
+            sums = _segment_sums(contributions, offsets[:-1], offsets[1:])
+            return mix64(sums + lengths.astype(np.uint64)), lengths > 0
+    present = ~column.is_null().to_numpy(zero_copy_only=False) if column.null_count else np.ones(len(column), bool)
+    return _value_hashes(column), present
+
+
+def row_hashes(table, seed: int = 0) -> np.ndarray:
+    """A 64-bit hash of each row's content, the same on every machine, runner and file layout.
+
+    The hash sums, over the columns (so their order does not matter), fmix64 of the cell's hash XOR the column
+    name's hash; absent cells (null or empty) add nothing, so a column missing from one file equals a column of
+    nulls. `seed` gives an independent family of hashes.
+
+    Args:
+      table: a pyarrow Table or RecordBatch.
+      seed: any integer.
+
+    Returns:
+      uint64 array, one hash per row.
+    """
+    names = list(table.schema.names)
+    name_keys = text_hashes(names) if names else np.zeros(0, np.uint64)
+    total = np.zeros(table.num_rows, np.uint64)
+    with np.errstate(over="ignore"):
+        for index, name_key in zip(range(len(names)), name_keys):
+            cells, present = _cell_hashes(table.column(index))
+            total += np.where(present, mix64(cells ^ name_key), np.uint64(0))
+        return mix64(total ^ mix64(np.array([seed & 0xFFFFFFFFFFFFFFFF], np.uint64))[0])

@@ -1,14 +1,21 @@
 """Beam transforms: a uniform bounded sample of rows from RecordBatches, with the exact row count.
 
-The sample is a combinable reservoir (each row gets a random key; the `size` smallest keys are kept), so
-it runs distributed and the count of rows seen is exact: rows in = rows sampled + rows not sampled.
-Rows stay in Arrow the whole way (keys in numpy, rows in a pyarrow Table): no per-row Python.
+The sample is a combinable bottom-k sketch: each row's key is a stable 64-bit hash of its content
+(tfx_dcai.hashing.row_hashes, with the seed), and the `size` rows with the smallest keys are kept, in key order.
+The sample is therefore a function of the set of rows only: the same on every runner, for any number of input
+files, any batching and any row order, and its order is canonical (so what is computed from it, such as the
+domain classifier and the concept-drift bootstrap, does not depend on the row order either). Identical rows get
+identical keys and are interchangeable; distinct rows collide with probability about 2**-64. The count of rows
+seen is exact: rows in = rows sampled + rows not sampled. Rows stay in Arrow the whole way (keys in numpy, rows in
+a pyarrow Table): no per-row Python.
 """
 from typing import List, Optional
 
 import apache_beam as beam
 import numpy as np
 import pyarrow as pa
+
+from tfx_dcai.hashing import row_hashes
 
 _EMPTY = pa.table({})
 
@@ -35,26 +42,21 @@ def _smallest(keys: np.ndarray, table: pa.Table, size: int):
     return keys[order], table.take(pa.array(order))
 
 
+
 class _BoundedSampleFn(beam.CombineFn):
     """Accumulator: (rows seen, keys of the kept rows, pyarrow Table of the kept rows), at most `size` rows."""
 
     def __init__(self, size: int, columns: Optional[List[str]], seed: int):
         self._size, self._columns, self._seed = size, columns, seed
-        self._random = None
-
-    def setup(self):
-        self._random = np.random.default_rng(self._seed)
 
     def create_accumulator(self):
-        return 0, np.empty(0), _EMPTY
+        return 0, np.empty(0, np.uint64), _EMPTY
 
     def add_input(self, accumulator, batch: pa.RecordBatch):
         seen, keys, table = accumulator
-        if self._random is None:
-            self.setup()
-        new_keys = self._random.random(batch.num_rows)
-        bar = keys[-1] if len(keys) >= self._size else 2.0
-        chosen = np.flatnonzero(new_keys < bar)  # only candidates are copied
+        new_keys = row_hashes(batch, self._seed)
+        full = len(keys) >= self._size
+        chosen = np.flatnonzero(new_keys < keys[-1]) if full else np.arange(batch.num_rows)  # only candidates
         if len(chosen):
             keep = [c for c in batch.schema.names if self._columns is None or c in self._columns]
             rows = pa.Table.from_batches([batch]).select(keep).take(pa.array(chosen))
@@ -64,7 +66,7 @@ class _BoundedSampleFn(beam.CombineFn):
     def merge_accumulators(self, accumulators):
         accumulators = list(accumulators)
         seen = sum(a[0] for a in accumulators)
-        keys, table = _smallest(np.concatenate([a[1] for a in accumulators]),
+        keys, table = _smallest(np.concatenate([np.asarray(a[1], np.uint64) for a in accumulators]),
                                 _concat([a[2] for a in accumulators]), self._size)
         return seen, keys, table
 
@@ -74,7 +76,13 @@ class _BoundedSampleFn(beam.CombineFn):
 
 
 class SampleRows(beam.PTransform):
-    """PCollection[RecordBatch] -> one {"rows_seen": int, "table": pyarrow Table} with at most `size` rows."""
+    """PCollection[RecordBatch] -> one {"rows_seen": int, "table": pyarrow Table} with at most `size` rows.
+
+    Args:
+      size: the most rows kept.
+      columns: the columns kept (all by default); the keys hash every column of the batch.
+      seed: selects an independent family of hashes (another sample of the same rows).
+    """
 
     def __init__(self, size: int, columns: Optional[List[str]] = None, seed: int = 0):
         super().__init__()

@@ -68,3 +68,26 @@ def test_flat_columns_become_one_value_lists_with_nulls_kept():
     from tfx_dcai.drift_validator.tabular import to_list_columns
     batch = to_list_columns(pa.RecordBatch.from_arrays([pa.array([1.5, None]), pa.array([["a"], ["b"]])], ["x", "y"]))
     assert batch.column(0).to_pylist() == [[1.5], None] and batch.column(1).to_pylist() == [["a"], ["b"]]
+
+
+def _rows(table):
+    return list(zip(*[table.column(c).to_pylist() for c in table.column_names]))
+
+
+def test_the_sample_depends_on_the_rows_only_not_on_their_order_batching_or_runner_partitioning():
+    rows = _batches(3000, size=3000)[0]
+    shuffled = pa.Table.from_batches([rows]).take(pa.array(np.random.default_rng(1).permutation(3000)))
+    one = _run(_batches(3000, size=97), 400)
+    other = _run(shuffled.to_batches(max_chunksize=250), 400)
+    assert one["rows_seen"] == other["rows_seen"] == 3000
+    assert _rows(one["table"]) == _rows(other["table"])  # the same rows in the same (key) order
+    whole = _run(shuffled.to_batches(max_chunksize=250), 5000)  # every row kept: still a canonical order
+    assert _rows(whole["table"]) == _rows(_run(_batches(3000, size=1000), 5000)["table"])
+    assert _rows(_run(_batches(3000), 400, seed=1)["table"]) != _rows(one["table"])  # the seed picks another sample
+
+
+def test_the_sample_is_the_rows_with_the_smallest_content_hashes():
+    from tfx_dcai.hashing import row_hashes
+    table = pa.Table.from_batches(_batches(1000, size=1000))
+    expected = table.take(pa.array(np.argsort(row_hashes(table, 5), kind="stable")[:60]))
+    assert _rows(_run(_batches(1000, size=33), 60, seed=5)["table"]) == _rows(expected)
