@@ -35,13 +35,22 @@ def to_example(features: dict) -> tf.train.Example:
     return example
 
 
+def canonical_bytes(features: dict) -> bytes:
+    """The tf.Example of `features` serialized deterministically (map entries in key order).
+
+    The same features give the same bytes in every process: a plain SerializeToString() writes the feature map in
+    an order that can differ from process to process.
+    """
+    return to_example(features).SerializeToString(deterministic=True)
+
+
 @contextlib.contextmanager
 def writers(paths_by_key: dict):
-    """Open one gzipped TFRecord writer per key; yields write(key, features_dict)."""
+    """Open one gzipped TFRecord writer per key; yields write(key, features_dict) (canonical_bytes records)."""
     options = tf.io.TFRecordOptions(compression_type="GZIP")
     opened = {key: tf.io.TFRecordWriter(path, options) for key, path in paths_by_key.items()}
     try:
-        yield lambda key, features: opened[key].write(to_example(features).SerializeToString())
+        yield lambda key, features: opened[key].write(canonical_bytes(features))
     finally:
         for writer in opened.values():
             writer.close()

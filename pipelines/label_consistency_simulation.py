@@ -9,8 +9,9 @@ instructions; they see the trip including `tips` and `fare`.
 - Instructions "v2" (revised after the v1 report) say: "big_tipper is 1 exactly when tips > 20% of the fare
   as recorded; cash trips without a recorded tip are 0". All three apply that rule; slips fall to 1%.
 
-Trips are the `n_items` labelled trips with the smallest SHA-256 of their serialized tf.Example; slips are
-decided by a hash of (trip, labeler, instructions), so every run and every machine produces the same labels.
+Trips are the `n_items` labelled trips with the smallest SHA-256 of their tf.Example serialized canonically
+(tfx_dcai.tf_example.canonical_bytes: whatever bytes, file layout or row order the input has); slips are decided
+by a hash of (trip, labeler, instructions), so every run, runner and machine produces the same labels.
 """
 from tfx_dcai.hashing import hash64, unit_hash
 
@@ -35,12 +36,22 @@ def labeler_label(tips: float, fare: float, labeler: str, instructions_version: 
 
 
 def choose_trips(records, n_items: int) -> list:
-    """[(item_id, features)] of the n_items labelled trips with the smallest hash; records: (bytes, features)."""
+    """[(item_id, features)] of the n_items labelled trips with the smallest content hash.
+
+    Args:
+      records: (serialized bytes, features dict) pairs; only the features are hashed (canonical_bytes).
+      n_items: how many trips.
+
+    Returns:
+      The chosen trips in hash order, item ids `trip-<hash>`.
+    """
+    from tfx_dcai.tf_example import canonical_bytes
+
     chosen = []
-    for serialized, features in records:
+    for _, features in records:
         if not features.get("tips") or not features.get("fare"):
             continue
-        chosen.append((f"{hash64(serialized):016x}", features))
+        chosen.append((f"{hash64(canonical_bytes(features)):016x}", features))
     chosen.sort(key=lambda pair: pair[0])
     return [(f"trip-{digest}", features) for digest, features in chosen[:n_items]]
 

@@ -4,7 +4,13 @@ Self-contained (TFX packages this file alone into a wheel for the Trainer). Read
 tf.Examples, fills missing values with documented defaults, and exports a SavedModel whose
 `serving_default` signature takes serialized tf.Examples (what TFMA and TF Serving send).
 Runs under tf-keras (TF_USE_LEGACY_KERAS=1).
+
+Training does not depend on how the examples are sharded into files or ordered in them (ExampleGen writes one
+file per split on one runner and several on another): the training examples are loaded, re-serialized
+canonically (map entries in key order), sorted by the SHA-256 of those bytes, and then shuffled with a fixed
+seed. The taxi training split (about 10,000 trips) fits in memory; a larger data set would need a sharded sort.
 """
+import hashlib
 import os
 
 os.environ.setdefault("TF_USE_LEGACY_KERAS", "1")
@@ -41,12 +47,24 @@ def model_inputs(parsed: dict) -> dict:
     return inputs
 
 
+def canonical_records(files) -> list:
+    """Every record of the gzipped TFRecord files, re-serialized deterministically, in SHA-256 order."""
+    records = []
+    for record in tf.data.TFRecordDataset(files, compression_type="GZIP").as_numpy_iterator():
+        example = tf.train.Example.FromString(record)
+        records.append(example.SerializeToString(deterministic=True))
+    return sorted(records, key=lambda r: (hashlib.sha256(r).digest(), r))
+
+
 def dataset(file_patterns, shuffle: bool, epochs=None) -> tf.data.Dataset:
-    files = tf.io.gfile.glob(file_patterns) if isinstance(file_patterns, str) else sorted(
-        f for pattern in file_patterns for f in tf.io.gfile.glob(pattern))
-    records = tf.data.TFRecordDataset(files, compression_type="GZIP")
+    """Batches of (features, label) from the canonical record order (see the module docstring)."""
+    patterns = [file_patterns] if isinstance(file_patterns, str) else list(file_patterns)
+    files = sorted(f for pattern in patterns for f in tf.io.gfile.glob(pattern))
+    ordered = canonical_records(files)
+    records = tf.data.Dataset.from_tensor_slices(tf.constant(ordered, tf.string)) if ordered else \
+        tf.data.Dataset.from_tensor_slices(tf.constant([], tf.string))
     if shuffle:
-        records = records.shuffle(10_000, seed=7, reshuffle_each_iteration=True)
+        records = records.shuffle(max(len(ordered), 1), seed=7, reshuffle_each_iteration=True)
     spec = feature_spec(with_label=True)
 
     def parse(batch):
