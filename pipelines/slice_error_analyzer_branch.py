@@ -3,7 +3,7 @@
     ImportExampleGen.train (split eval) --+
     Trainer.model -------------------------+--> SliceErrorAnalyzer --> slice_report, blessing, slicing_specs
     StatisticsGen.train (eval quantiles for the bins, train shares for the diagnosis) --+
-    Resolver(latest blessed model) -------> baseline_model (the gate)
+    ReadHistory(latest blessed model) ----> baseline_model (the gate; none on a first run)
 
 `tips` is excluded: the label is computed from it.
 """
@@ -22,7 +22,7 @@ def add_slice_error_analyzer(nodes, with_baseline: bool = True, **parameters) ->
     analyzer = SliceErrorAnalyzer(
         examples=nodes.train_gen.outputs["examples"], schema=nodes.schema.outputs["schema"],
         model=nodes.trainer.outputs["model"],
-        baseline_model=nodes.model_resolver.outputs["model"] if with_baseline else None,
+        baseline_model=nodes.baseline_model.outputs["history"] if with_baseline else None,
         statistics=nodes.train_stats.outputs["statistics"],  # eval split: bins; train split: training shares
         label_key=LABEL, split="eval", exclude_features=json.dumps(list(EXCLUDED_FEATURES)), **parameters)
     # a slice that regressed against the last blessed model blocks the push; no baseline yet (2) does not

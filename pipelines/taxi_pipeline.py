@@ -3,6 +3,7 @@
     ImportExampleGen(train) -> StatisticsGen -> SchemaGen (inferred, for review)
                                             -> EnvironmentExampleValidator(curated schema, TRAINING)
                             -> Trainer(curated schema) -> Evaluator(vs latest blessed model) -> Pusher
+                                                          `-> (blessed) RecordHistory.blessed_model
     ImportExampleGen(serving) -> StatisticsGen -> EnvironmentExampleValidator(curated schema, SERVING)
     ImportExampleGen(feedback) -> StatisticsGen           (labelled 2015-2016 trips, for concept drift)
 
@@ -10,6 +11,9 @@ The curated schema (schemas/taxi/schema.pbtxt) enters through ImportSchemaGen. B
 LabelConsistencyGen, SliceErrorAnalyzer) are functions `branch(nodes: TaxiNodes) -> list[component]`; a branch
 may add a gate to `nodes.push_gates`, and the Pusher, created after the branches, runs only when all of them
 hold (the DriftValidator's blessing is 1, the SliceErrorAnalyzer's is not 0).
+
+Earlier artifacts (the latest blessed model, earlier reports) come from ledgers under `<pipeline root>/tfx_dcai_history`
+(tfx_dcai.history: ReadHistory / RecordHistory), the same on LocalDagRunner and Kubeflow, which has no resolvers.
 """
 import dataclasses
 import os
@@ -22,12 +26,15 @@ from tfx.dsl.components.base.base_node import BaseNode
 
 from tfx_dcai import gate
 from tfx_dcai.environment_validator.component import EnvironmentExampleValidator
+from tfx_dcai.history import ReadHistory, RecordHistory, ledger_path
 from tfx_dcai.pipelines import TAXI_SCHEMA
 from tfx_dcai.pipelines.taxi_data import LABEL
 
 TRAINER_MODULE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "trainer", "taxi_trainer.py")
 ACCURACY_THRESHOLD = 0.6
 TRAINER_RUN_FN = "tfx_dcai.pipelines.trainer.taxi_trainer.run_fn"
+HISTORY_FOLDER = "tfx_dcai_history"
+MODEL_HISTORY_KEEP = 3
 
 
 @dataclasses.dataclass
@@ -44,9 +51,11 @@ class TaxiNodes:
     train_validator: BaseNode
     serving_validator: BaseNode
     trainer: BaseNode
-    model_resolver: BaseNode
+    baseline_model: BaseNode  # ReadHistory of blessed models: output "history" (the candidate itself on a first run)
     evaluator: BaseNode
+    record_model: BaseNode    # RecordHistory of the Trainer's model when the Evaluator blesses it
     serving_model_dir: str
+    history_root: str         # where the ledgers of earlier artifacts live (tfx_dcai.history)
     push_gates: list = dataclasses.field(default_factory=list)  # predicates (tfx_dcai.gate) the Pusher waits for
     pusher: Optional[BaseNode] = None                            # created by add_pusher, after the branches
 
@@ -88,11 +97,30 @@ def stats_options() -> tfdv.StatsOptions:
     return tfdv.StatsOptions(num_quantiles_histogram_buckets=100)
 
 
+def history_root(pipeline_root: str) -> str:
+    """The folder of the taxi pipeline's ledgers of earlier artifacts."""
+    return os.path.join(pipeline_root, HISTORY_FOLDER)
+
+
 def create_nodes(data_root: str, serving_model_dir: str, schema_path: str = TAXI_SCHEMA,
                  train_steps: int = 500, eval_steps: int = 50,
-                 trainer_module_file: Optional[str] = TRAINER_MODULE) -> TaxiNodes:
-    """The standard taxi components. `trainer_module_file` None: the Trainer runs the installed
-    `tfx_dcai.pipelines.trainer.taxi_trainer.run_fn` (as in the Kubeflow image) instead of packaging the module file."""
+                 trainer_module_file: Optional[str] = TRAINER_MODULE, history_dir: Optional[str] = None) -> TaxiNodes:
+    """The standard taxi components.
+
+    Args:
+      data_root: the prepared sources (pipelines/taxi_data.py).
+      serving_model_dir: the Pusher's destination.
+      schema_path: the curated schema.
+      train_steps: the Trainer's steps.
+      eval_steps: the Trainer's evaluation steps.
+      trainer_module_file: None runs the installed `tfx_dcai.pipelines.trainer.taxi_trainer.run_fn` (as in the
+        Kubeflow image) instead of packaging the module file.
+      history_dir: the ledgers' folder (create_pipeline passes `history_root(pipeline_root)`); None puts it beside
+        `serving_model_dir`.
+
+    Returns:
+      The nodes by role.
+    """
     train_gen = _example_gen(data_root, "train", {"train": 3, "eval": 1})
     serving_gen = _example_gen(data_root, "serving", {"serving": 1})
     feedback_gen = _example_gen(data_root, "feedback", {"feedback": 1})
@@ -108,19 +136,22 @@ def create_nodes(data_root: str, serving_model_dir: str, schema_path: str = TAXI
     trainer = tfx.components.Trainer(
         **({"module_file": trainer_module_file} if trainer_module_file else {"run_fn": TRAINER_RUN_FN}), examples=train_gen.outputs["examples"], schema=schema.outputs["schema"],
         train_args=tfx.proto.TrainArgs(num_steps=train_steps), eval_args=tfx.proto.EvalArgs(num_steps=eval_steps))
-    model_resolver = tfx.dsl.Resolver(
-        strategy_class=tfx.dsl.experimental.LatestBlessedModelStrategy,
-        model=tfx.dsl.Channel(type=tfx.types.standard_artifacts.Model),
-        model_blessing=tfx.dsl.Channel(type=tfx.types.standard_artifacts.ModelBlessing),
-    ).with_id("latest_blessed_model_resolver")
+    history_dir = history_dir or os.path.join(os.path.dirname(serving_model_dir.rstrip("/")), HISTORY_FOLDER)
+    model_ledger = ledger_path(history_dir, "Trainer", "model")
+    baseline_model = ReadHistory(tfx.types.standard_artifacts.Model, model_ledger, max_entries=1,
+                                 default=trainer.outputs["model"]).with_id("latest_blessed_model")
     evaluator = tfx.components.Evaluator(
         examples=train_gen.outputs["examples"], model=trainer.outputs["model"],
-        baseline_model=model_resolver.outputs["model"], eval_config=eval_config())
+        baseline_model=baseline_model.outputs["history"], eval_config=eval_config())
+    with tfx.dsl.Cond(evaluator.outputs["blessing"].future()[0].custom_property("blessed") == 1):
+        record_model = RecordHistory(trainer.outputs["model"], model_ledger, keep=MODEL_HISTORY_KEEP
+                                     ).with_id("RecordHistory.blessed_model")
     return TaxiNodes(train_gen=train_gen, serving_gen=serving_gen, feedback_gen=feedback_gen,
                      train_stats=stats["train"], serving_stats=stats["serving"], feedback_stats=stats["feedback"],
                      inferred_schema=inferred_schema, schema=schema, train_validator=validators["TRAINING"],
-                     serving_validator=validators["SERVING"], trainer=trainer, model_resolver=model_resolver,
-                     evaluator=evaluator, serving_model_dir=serving_model_dir)
+                     serving_validator=validators["SERVING"], trainer=trainer, baseline_model=baseline_model,
+                     evaluator=evaluator, record_model=record_model, serving_model_dir=serving_model_dir,
+                     history_root=history_dir)
 
 
 def add_pusher(nodes: TaxiNodes) -> BaseNode:
@@ -150,10 +181,14 @@ Branch = Callable[[TaxiNodes], Sequence[BaseNode]]
 def default_branches(label_instructions: str = "v2", history: bool = True) -> List[Branch]:
     """The tfx-dcai components wired into the taxi pipeline (each in its own pipelines/*_branch.py).
 
-    `label_instructions` picks the simulated annotation sample: "v1" (ambiguous instructions: the
-    LabelConsistencyGen blocks and the consensus Trainer is skipped) or "v2" (revised: it passes).
-    `history` False drops the resolvers of earlier reports (DriftValidator's history, LabelConsistencyGen's
-    before/after): they use a custom resolver strategy, which Kubeflow V2 compilation does not support.
+    Args:
+      label_instructions: the simulated annotation sample: "v1" (ambiguous instructions: the LabelConsistencyGen
+        blocks and the consensus Trainer is skipped) or "v2" (revised: it passes).
+      history: False drops the ledgers of earlier reports (DriftValidator's history, LabelConsistencyGen's
+        before/after).
+
+    Returns:
+      The branch functions.
     """
     from tfx_dcai.pipelines.drift_validator_branch import add_drift_validator
     from tfx_dcai.pipelines.label_consistency_branch import add_label_consistency
@@ -168,8 +203,10 @@ def create_pipeline(pipeline_name: str, pipeline_root: str, data_root: str, serv
                     enable_cache: bool = True, branches: Optional[Sequence[Branch]] = None,
                     schema_path: str = TAXI_SCHEMA, train_steps: int = 500, eval_steps: int = 50,
                     trainer_module_file: Optional[str] = TRAINER_MODULE) -> tfx.dsl.Pipeline:
-    """The taxi pipeline. `metadata_connection_config` None lets the runner choose (Kubeflow does)."""
-    nodes = create_nodes(data_root, serving_model_dir, schema_path, train_steps, eval_steps, trainer_module_file)
+    """The taxi pipeline. `metadata_connection_config` None lets the runner choose (Kubeflow does); the ledgers of
+    earlier artifacts are under `history_root(pipeline_root)`."""
+    nodes = create_nodes(data_root, serving_model_dir, schema_path, train_steps, eval_steps, trainer_module_file,
+                         history_dir=history_root(pipeline_root))
     components = nodes.components()
     for branch in default_branches() if branches is None else branches:
         components.extend(branch(nodes))

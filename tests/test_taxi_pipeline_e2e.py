@@ -10,19 +10,20 @@ pytestmark = pytest.mark.slow
 STANDARD_NODES = {
     "ImportExampleGen.train", "ImportExampleGen.serving", "ImportExampleGen.feedback", "StatisticsGen.train",
     "StatisticsGen.serving", "StatisticsGen.feedback", "SchemaGen", "ImportSchemaGen", "ExampleValidator.train",
-    "ExampleValidator.serving", "Trainer", "latest_blessed_model_resolver", "Evaluator", "Pusher"}
+    "ExampleValidator.serving", "Trainer", "latest_blessed_model", "Evaluator", "RecordHistory.blessed_model", "Pusher"}
 
 
 @pytest.fixture(scope="module")
 def pipeline_runs(tmp_path_factory, small_taxi_data):
-    """Three runs of the standard pipeline in one output directory (one ML Metadata store)."""
+    """Three runs of the standard pipeline in one output directory (one ML Metadata store): the second with the
+    cache, the third without."""
     from tfx_dcai.pipelines.local_runner import PIPELINE_NAME, run_local
 
     output = str(tmp_path_factory.mktemp("taxi_run"))
     runs = []
-    for _ in range(3):
+    for enable_cache in (True, True, False):
         paths = run_local(output, data_fraction=small_taxi_data[1]["request"]["fraction"], branches=[],
-                          train_steps=100, eval_steps=10)
+                          train_steps=100, eval_steps=10, enable_cache=enable_cache)
         runs.append(latest_run(sqlite_store(paths.metadata_path), PIPELINE_NAME))
     return paths, runs
 
@@ -82,22 +83,37 @@ def states(run) -> dict:
     return {node.node: node.state for node in run}
 
 
-def test_second_run_reevaluates_against_the_first_blessed_model_and_caches_the_rest(pipeline_runs):
-    _, (first, second, _) = pipeline_runs
-    expected = {name: "CACHED" for name in STANDARD_NODES}
-    # The resolver runs every time; it now finds run 1's blessed model, a new input for the Evaluator,
-    # so the Evaluator (and the Pusher after it) re-execute. Everything else is served from the cache.
-    expected.update({"latest_blessed_model_resolver": "COMPLETE", "Evaluator": "COMPLETE", "Pusher": "COMPLETE"})
-    assert states(second) == expected
-    assert by_node(second)["Trainer"].outputs["model"][0].id == by_node(first)["Trainer"].outputs["model"][0].id
-
-
 def test_rerun_with_unchanged_inputs_is_served_from_the_cache(pipeline_runs):
-    _, (_, second, third) = pipeline_runs
-    expected = {name: "CACHED" for name in STANDARD_NODES}
-    expected["latest_blessed_model_resolver"] = "COMPLETE"  # resolvers are re-evaluated every run
-    assert states(third) == expected
-    assert by_node(third)["Evaluator"].outputs["blessing"][0].id == by_node(second)["Evaluator"].outputs["blessing"][0].id
+    _, (first, second, _) = pipeline_runs
+    assert states(second) == {name: "CACHED" for name in STANDARD_NODES}
+    assert by_node(second)["Evaluator"].outputs["blessing"][0].id == by_node(first)["Evaluator"].outputs["blessing"][0].id
+
+
+def _history_index(node):
+    import json
+    with open(os.path.join(node.outputs["history"][0].uri, "history.json")) as f:
+        return json.load(f)
+
+
+def test_first_run_has_no_baseline_and_records_its_blessed_model(pipeline_runs):
+    _, (first, _, _) = pipeline_runs
+    index = _history_index(by_node(first)["latest_blessed_model"])
+    assert index["entries"] == []  # the candidate itself was copied, so the Evaluator's change threshold passes
+    assert index["default_uri"] == by_node(first)["Trainer"].outputs["model"][0].uri
+    assert by_node(first)["RecordHistory.blessed_model"].state == "COMPLETE"
+
+
+def test_a_run_without_cache_is_evaluated_against_the_first_runs_blessed_model(pipeline_runs):
+    from tfx_dcai.history import ledger_entries
+
+    paths, (first, _, third) = pipeline_runs
+    assert set(states(third).values()) == {"COMPLETE"}
+    index = _history_index(by_node(third)["latest_blessed_model"])
+    assert [e["source_uri"] for e in index["entries"]] == [by_node(first)["Trainer"].outputs["model"][0].uri]
+    blessing = by_node(third)["Evaluator"].outputs["blessing"][0]
+    assert blessing.custom_properties["blessed"].int_value == 1
+    ledger = os.path.join(paths.pipeline_root, "tfx_dcai_history", "Trainer.model")
+    assert len(ledger_entries(ledger)) == 2  # the third run's blessed model was recorded as well
 
 
 def test_summary_names_the_pushed_model_and_the_validation(pipeline_runs):

@@ -21,7 +21,6 @@ from tfx_dcai.drift_validator.config import DriftConfig
 from tfx_dcai.drift_validator.model_scoring import RAW_RECORD_COLUMN
 from tfx_dcai.drift_validator.tabular import serialized_examples_batch
 from tfx_dcai.drift_validator.validation import DriftInputError, DriftInputs, validate
-from tfx_dcai.reports import read_report
 
 _TELEMETRY = ["tfx-dcai", "DriftValidator"]
 
@@ -66,14 +65,11 @@ def _row_reader(examples: types.Artifact, split: str, raw_records: bool):
 
 
 def _previous_reports(artifacts: List[types.Artifact]) -> List[dict]:
+    """Earlier drift reports, oldest first: plain DriftReport artifacts or a ReadHistory ledger (tfx_dcai.history)."""
+    from tfx_dcai.history import earlier_reports
     reports = []
-    for artifact in sorted(artifacts, key=lambda a: a.id):
-        try:
-            report = read_report(artifact.uri, "drift")
-        except (OSError, ValueError) as exc:  # an unreadable earlier report only shortens the history
-            logging.warning("DriftValidator: skipping unreadable previous report %s (%s)", artifact.uri, exc)
-            continue
-        report.setdefault("context", {})["run"] = f"#{artifact.id}"
+    for label, report in earlier_reports(artifacts, "drift"):
+        report.setdefault("context", {})["run"] = label
         reports.append(report)
     return reports
 

@@ -44,8 +44,8 @@ def config_from(exec_properties: dict) -> LabelConsistencyConfig:
 
 def previous_report(input_dict: dict, instructions_version: str):
     """The report of an earlier run made under other instructions, if one was passed in."""
-    for artifact in input_dict.get("previous_report") or []:
-        previous = report_io.read_report(artifact.uri)
+    from tfx_dcai.history import earlier_reports
+    for _, previous in reversed(earlier_reports(input_dict.get("previous_report") or [], report_io.REPORT_NAME)):
         if previous.get("instructions_version") != instructions_version:
             return previous
     return None

@@ -11,6 +11,7 @@ from tfx.types import artifact_utils
 from tfx.utils import io_utils
 
 from tfx_dcai.artifacts import BLESSED, NO_BASELINE, NOT_BLESSED, set_blessed
+from tfx_dcai.history import entry_count
 from tfx_dcai.slice_error_analyzer import analysis_pipeline, inference
 from tfx_dcai.slice_error_analyzer.config import SliceConfig
 from tfx_dcai.slice_error_analyzer.encoding import encodings_from_statistics
@@ -58,6 +59,8 @@ class Executor(base_beam_executor.BaseBeamExecutor):
         schema = io_utils.SchemaReader().read(io_utils.get_only_uri_in_dir(
             artifact_utils.get_single_uri(input_dict["schema"])))
         model, baseline = _optional(input_dict, "model"), _optional(input_dict, "baseline_model")
+        if baseline is not None and entry_count(baseline.uri) == 0:  # a ReadHistory that found no blessed model
+            baseline = None
         prediction = exec_properties.get("prediction_key") or PREDICTION_COLUMN
         config = _config(exec_properties, prediction)
         names = [f.name for f in schema.feature]
