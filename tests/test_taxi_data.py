@@ -101,3 +101,23 @@ def test_rerun_with_same_arguments_leaves_files_untouched(small_taxi_data):
 def test_missing_test_data_is_a_clear_error(tmp_path):
     with pytest.raises(TaxiDataError, match="no taxi trips found under .*reinstall tfx"):
         taxi_data.prepare_taxi_data(str(tmp_path / "out"), source_dir=str(tmp_path))
+
+
+def test_preparation_is_byte_reproducible_across_processes(tmp_path, small_taxi_data):
+    """Another interpreter (another hash seed, another protobuf map order) writes the same bytes."""
+    import hashlib
+    import subprocess
+    import sys
+
+    root, manifest = small_taxi_data
+    other = tmp_path / "other"
+    code = ("import sys; from tfx_dcai.pipelines.taxi_data import prepare_taxi_data; "
+            "prepare_taxi_data(sys.argv[1], fraction=float(sys.argv[2]))")
+    env = {**os.environ, "PYTHONHASHSEED": "12345"}
+    subprocess.run([sys.executable, "-c", code, str(other), str(manifest["request"]["fraction"])], check=True, env=env)
+    for source in taxi_data.SOURCES:
+        digests = []
+        for base in (root, str(other)):
+            with open(os.path.join(base, source, "trips.tfrecord.gz"), "rb") as f:
+                digests.append(hashlib.sha256(f.read()).hexdigest())
+        assert digests[0] == digests[1], source
