@@ -61,7 +61,7 @@ def test_row_hashes_depend_on_content_not_on_column_order_batching_or_types_of_e
     assert hashes.dtype == np.uint64
 
 
-def test_row_hashes_of_bytes_differ_by_byte_and_position():
+def test_row_hashes_of_bytes_differ_by_byte_order_and_length():
     import pyarrow as pa
 
     from tfx_dcai.hashing import row_hashes
