@@ -8,7 +8,7 @@ export UV_PYTHON_DOWNLOADS := never
 OUTPUT ?= output
 PYTEST_ARGS ?=
 
-.PHONY: venv browser demo test test-fast screenshots fuzz lint lock benchmark clean
+.PHONY: venv browser demo test test-fast screenshots fuzz lint lock benchmark clean image-check cluster-up cluster-down cluster-test
 
 venv:
 	@bash requirements/make_venv.sh $(VENV)
@@ -42,6 +42,23 @@ lock:
 
 benchmark: venv
 	$(PY) benchmarks/demo_baseline.py
+
+# The Dockerfile's install without Docker: wheel + lock in a fresh venv, the compiled spec's container command.
+image-check: venv
+	bash .ci/image_check.sh
+
+# Loopback Beam engines (worker pool, Spark standalone, Beam job servers where served) and the parity tests on them.
+cluster-up: venv
+	bash .ci/clusters/up.sh
+
+cluster-down:
+	bash .ci/clusters/down.sh
+
+cluster-test: venv
+	bash .ci/clusters/up.sh; status=$$?; \
+	if [ $$status -eq 0 ]; then . $${DCAI_CLUSTER_DIR:-/tmp/dcai-cluster}/env && \
+	  $(PY) -m pytest tests/test_runner_parity.py -k clusters -rs $(PYTEST_ARGS); status=$$?; fi; \
+	bash .ci/clusters/down.sh; exit $$status
 
 clean:
 	rm -rf $(OUTPUT) .pytest_cache
