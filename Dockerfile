@@ -19,8 +19,9 @@ COPY requirements/lock.txt /tmp/lock.txt
 RUN python -m pip install --no-cache-dir -r /tmp/lock.txt && rm /tmp/lock.txt
 COPY --from=wheel /dist/ /tmp/dist/
 # /tfx-dcai/schemas: the installed curated schemas at the path the compiled taxi pipeline names (CONTAINER_SCHEMA_DIR).
-RUN python -m pip install --no-cache-dir --no-deps /tmp/dist/*.whl && rm -rf /tmp/dist \
-    && mkdir -p /tfx-dcai \
+# /tfx-dcai/wheels keeps the wheel for Beam workers (--extra_package, docs/running.md).
+RUN python -m pip install --no-cache-dir --no-deps /tmp/dist/*.whl \
+    && mkdir -p /tfx-dcai && mv /tmp/dist /tfx-dcai/wheels \
     && ln -s "$(python -c 'import os, tfx_dcai.schemas as s; print(os.path.dirname(s.__file__))')" /tfx-dcai/schemas
 WORKDIR /tmp
 ENTRYPOINT ["python", "-m", "tfx.orchestration.kubeflow.v2.container.kubeflow_v2_run_executor"]
