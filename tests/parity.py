@@ -134,7 +134,7 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def wait_for_port(port: int, seconds: float = 60.0, process=None) -> None:
+def wait_for_port(port: int, seconds: float = 300.0, process=None) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if process is not None and process.poll() is not None:
@@ -150,9 +150,11 @@ def wait_for_port(port: int, seconds: float = 60.0, process=None) -> None:
 def worker_pool(log_path: str):
     """A Beam Python SDK worker pool (worker_pool_main) in a separate process; yields its port."""
     port = free_port()
+    # The pool starts each SDK worker as `python -c ...`: this interpreter's directory goes first on PATH.
+    env = {**os.environ, "PATH": os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", "")}
     with open(log_path, "w") as log:  # local
         process = subprocess.Popen([sys.executable, "-m", "apache_beam.runners.worker.worker_pool_main",
-                                    f"--service_port={port}"], stdout=log, stderr=subprocess.STDOUT)
+                                    f"--service_port={port}"], stdout=log, stderr=subprocess.STDOUT, env=env)
     try:
         wait_for_port(port, process=process)
         yield port

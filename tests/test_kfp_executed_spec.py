@@ -14,7 +14,7 @@ import pytest
 
 from tests.paths import REPO_ROOT
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(5400)]  # two whole pipeline runs in its fixtures
 
 TRAIN_STEPS, EVAL_STEPS = 100, 10
 REPORTS = {  # task -> (output key, report name)

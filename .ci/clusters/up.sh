@@ -36,8 +36,9 @@ wait_port() {  # wait_port PORT SECONDS NAME
 }
 
 # 1. the Python SDK worker pool (the workers Flink and Spark start for the Python stages)
-start worker_pool "$STATE/worker_pool.log" "$REPO/.venv/bin/python" -m apache_beam.runners.worker.worker_pool_main \
-    --service_port="$POOL_PORT"
+# (the pool starts each SDK worker as `python -c ...`, so the venv's python must come first on PATH)
+PATH="$REPO/.venv/bin:$PATH" start worker_pool "$STATE/worker_pool.log" "$REPO/.venv/bin/python" \
+    -m apache_beam.runners.worker.worker_pool_main --service_port="$POOL_PORT"
 wait_port "$POOL_PORT" 60 "the worker pool"
 echo "export DCAI_WORKER_POOL=localhost:$POOL_PORT" >> "$STATE/env"
 
