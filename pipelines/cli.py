@@ -82,10 +82,10 @@ def _demo(args, beam_args) -> command.Outcome:
 def _compile_kubeflow(args, beam_args) -> command.Outcome:
     from tfx_dcai.pipelines.kubeflow_runner import compile_kubeflow
 
-    path = compile_kubeflow(args.output, image=args.image, pipeline_root=args.pipeline_root,
-                            data_root=args.data_root, beam_pipeline_args=beam_args)
-    return command.Outcome(status="COMPILED", blocking=False,
-                           summary=f"Kubeflow Pipelines v2 pipeline for image {args.image}",
+    path = compile_kubeflow(args.output, target=args.target, pipeline_function=args.pipeline, image=args.image,
+                            pipeline_root=args.pipeline_root, data_root=args.data_root, beam_pipeline_args=beam_args)
+    kind = "Kubeflow Pipelines 2.x PipelineSpec YAML" if args.target == "kfp" else "Vertex AI PipelineJob JSON"
+    return command.Outcome(status="COMPILED", blocking=False, summary=f"{kind} for image {args.image}",
                            reports={"pipeline": path})
 
 
@@ -136,10 +136,19 @@ def build_parser() -> argparse.ArgumentParser:
                          help="deterministic sample of the trips, in (0, 1] (default: 1.0)")
     prepare.set_defaults(handler=_prepare_data)
 
-    kubeflow = _add_parser(commands, "compile-kubeflow", "compile the pipeline to a Kubeflow Pipelines v2 file",
-                           "  dcai compile-kubeflow --output dcai_taxi.json --image REGISTRY/tfx-dcai:0.2.0 \\\n"
-                           "      --pipeline-root gs://BUCKET/root --data-root gs://BUCKET/data")
-    kubeflow.add_argument("--output", required=True, help="the pipeline file to write")
+    kubeflow = _add_parser(commands, "compile-kubeflow",
+                           "compile a pipeline for Kubeflow Pipelines 2.x (YAML) or Vertex AI Pipelines (JSON)",
+                           "  dcai compile-kubeflow --output dcai_taxi.yaml --image REGISTRY/tfx-dcai:0.2.0 \\\n"
+                           "      --pipeline-root gs://BUCKET/root --data-root gs://BUCKET/data\n"
+                           "  dcai compile-kubeflow --target vertex --output dcai_taxi.json --image REGISTRY/tfx-dcai:0.2.0\n"
+                           "  dcai compile-kubeflow --output mine.yaml --pipeline my_project.pipeline:create_pipeline")
+    kubeflow.add_argument("--output", required=True, help="the file to write (.yaml for kfp, .json for vertex)")
+    kubeflow.add_argument("--target", choices=("kfp", "vertex"), default="kfp",
+                          help="kfp: PipelineSpec 2.1.0 YAML for open-source KFP 2.x; vertex: PipelineJob JSON "
+                               "(default: kfp)")
+    kubeflow.add_argument("--pipeline", metavar="MODULE:FUNCTION",
+                          help="a function returning a tfx.dsl.Pipeline (default: the taxi pipeline); called with "
+                               "those of pipeline_root, data_root, beam_pipeline_args, image it accepts")
     kubeflow.add_argument("--image", default=DEFAULT_IMAGE,
                           help=f"container image built from the Dockerfile (default: {DEFAULT_IMAGE})")
     kubeflow.add_argument("--pipeline-root", default=DEFAULT_PIPELINE_ROOT,

@@ -23,6 +23,8 @@ import json
 import os
 from typing import Callable, Dict, List, Optional, Sequence
 
+from tfx_dcai.errors import InputError
+
 CONTAINER_SCHEMA_DIR = "/tfx-dcai/schemas"  # the Dockerfile links the installed tfx_dcai/schemas here
 CONTAINER_SCHEMA = f"{CONTAINER_SCHEMA_DIR}/taxi/schema.pbtxt"
 CONTAINER_COMMAND = ["python", "-m", "tfx.orchestration.kubeflow.v2.container.kubeflow_v2_run_executor"]
@@ -34,7 +36,7 @@ TARGETS = ("kfp", "vertex")
 SCHEMA_VERSION_KFP = "2.1.0"
 
 
-class CompileError(ValueError):
+class CompileError(InputError):
     """The pipeline cannot be compiled for the target (bad --pipeline, or nodes the target cannot run)."""
 
 

@@ -45,14 +45,14 @@ def dockerfile_env() -> dict:
 
 
 def _pipeline(root, data_root, metadata=None):
-    from tfx_dcai.pipelines.local_runner import DEFAULT_BEAM_ARGS
+    from tfx_dcai.beam_options import LOCAL_BEAM_ARGS
     from tfx_dcai.pipelines.taxi_pipeline import create_pipeline, default_branches
     from tfx_dcai.schemas import schema_path
 
     return create_pipeline(
         pipeline_name="dcai-taxi", pipeline_root=root, data_root=data_root,
         serving_model_dir=os.path.join(root, "serving_model"), metadata_connection_config=metadata,
-        beam_pipeline_args=list(DEFAULT_BEAM_ARGS), branches=default_branches("v1"), schema_path=schema_path("taxi"),
+        beam_pipeline_args=list(LOCAL_BEAM_ARGS), branches=default_branches("v1"), schema_path=schema_path("taxi"),
         train_steps=TRAIN_STEPS, eval_steps=EVAL_STEPS, trainer_module_file=None)
 
 
