@@ -99,6 +99,8 @@ def test_every_task_ran_and_conditions_decided_the_rest(kfp_run):
     blessing = results["LabelConsistencyGen"].outputs["blessing"]["metadata"]["blessed"]
     assert blessing == 0 and states.pop("Trainer.consensus") == "SKIPPED"  # v1 blocks: the condition is false
     assert results["Evaluator"].outputs["blessing"]["metadata"]["blessed"] == 1
+    drift = results["DriftValidator"].outputs["blessing"]["metadata"]["blessed"]
+    assert drift == 0 and states.pop("Pusher") == "SKIPPED"  # serving 2015-16 drifted: the push gate is false
     assert set(states.values()) == {"COMPLETE"}  # RecordHistory.blessed_model among them: its condition held
 
 

@@ -1,6 +1,7 @@
 """End to end: the taxi pipeline with the drift branch under LocalDagRunner, twice (history from MLMD)."""
 import json
 import os
+import shutil
 
 import pytest
 
@@ -15,7 +16,11 @@ def runs(tmp_path_factory, small_taxi_data):
 
     output = str(tmp_path_factory.mktemp("taxi_drift"))
     fraction = small_taxi_data[1]["request"]["fraction"]
-    run_local(output, data_fraction=fraction, branches=[add_drift_validator], train_steps=100, eval_steps=10)
+    first = run_local(output, data_fraction=fraction, branches=[add_drift_validator], train_steps=100, eval_steps=10)
+    # New serving data arrives (a second file: the first week again): the serving branch re-runs, so the history
+    # reader re-reads the ledger (with unchanged inputs every node would be cached, history and all).
+    serving = os.path.join(first.data_root, "serving")
+    shutil.copy(os.path.join(serving, "trips.tfrecord.gz"), os.path.join(serving, "trips-next.tfrecord.gz"))
     paths = run_local(output, data_fraction=fraction, branches=[add_drift_validator], train_steps=100, eval_steps=10)
     store = sqlite_store(paths.metadata_path)
     return store, {node.node: node for node in latest_run(store, PIPELINE_NAME)}
