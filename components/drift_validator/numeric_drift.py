@@ -182,7 +182,11 @@ def numeric_drift(baseline_knots, current_knots, baseline_quantile_knots, curren
     qa, qb = quantile_points(baseline_quantile_knots), quantile_points(current_quantile_knots)
     central = central_wasserstein(qa, qb)
     scale = robust_scale(*qa, fallback=fallback_scale)
-    scaled = central / scale if scale > 0 else (0.0 if central == 0 else math.inf)
+    with np.errstate(all="ignore"):
+        scaled = central / scale if scale > 0 else (0.0 if central == 0 else math.inf)
+    if not math.isfinite(scaled) and not math.isinf(scaled):
+        # non-finite or overflowing values (inf, +-1e308) make the distance undefined: never a NaN that passes
+        scaled = math.inf if bound > sketch_error else 0.0
     p = binned_shares(baseline, bin_edges)
     q = binned_shares(current, bin_edges)
     return NumericDrift(ks_statistic=ks_statistic(baseline, current), ks_lower_bound=bound,

@@ -15,7 +15,7 @@ from tfx.utils import io_utils
 from tfx_dcai.artifacts import DriftBlessing, DriftReport
 from tfx_dcai.drift_validator.config import DriftConfig
 from tfx_dcai.drift_validator.executor import Executor
-from tfx_dcai.drift_validator.validation import DriftInputError
+from tfx_dcai.drift_validator.analysis import DriftInputError
 from tfx_dcai.reports import read_report
 from tfx_dcai.tf_example import read_gzipped, to_example
 from tfx_dcai.beam_options import LOCAL_BEAM_ARGS  # noqa: E402
@@ -153,7 +153,7 @@ def test_concept_drift_from_a_prediction_column(tmp_path, baseline_statistics):
     assert concept["metric"] == "auc" and concept["drift"] and concept["difference_ci"][1] < 0
     assert report["status"] == "DRIFT" and report["blocking"] == ["concept_drift"]
     missing_label = DriftConfig(label_key="big_tipper", prediction_key="score", sample_size=100)
-    with pytest.raises(DriftInputError, match="label column 'big_tipper' is absent from the baseline examples"):
+    with pytest.raises(DriftInputError, match="label column .big_tipper. is absent from the evaluation examples"):
         _run(tmp_path, {"statistics": [labelled_stats], "baseline_statistics": [labelled_stats],
                         "baseline_examples": [examples], "feedback_examples": [examples]},
              config=missing_label, evaluation_split="eval", feedback_split="feedback")
