@@ -239,7 +239,12 @@ def analyze(inputs: DriftInputs, config: DriftConfig) -> DriftResult:
         if not sample["table"].num_rows:
             raise DriftInputError(f"the {side} examples are empty (0 rows read)")
     multivariate = _multivariate(inputs.samples, features, config)
-    concept, prediction, estimated = _model_findings(inputs, features, config)
+    try:
+        concept, prediction, estimated = _model_findings(inputs, features, config)
+    except DriftInputError:
+        raise
+    except InputError as exc:  # from the shared prediction convention: the same bad input, one error class
+        raise DriftInputError(str(exc)) from None
     report = drift_report.build_report(config, features, anomaly_rows, multivariate, concept,
                                        history(inputs.previous_reports, features), inputs.context,
                                        prediction_drift=prediction, estimated_performance=estimated)

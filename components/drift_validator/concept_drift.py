@@ -28,6 +28,7 @@ from tfx_dcai import binning, metrics, predictions as preds
 from tfx_dcai.drift_validator.categorical_drift import chi_square
 from tfx_dcai.drift_validator.sample_columns import column_values, factorize, is_missing, short_text
 from tfx_dcai.errors import InputError
+from tfx_dcai.model_scoring import RAW_RECORD_COLUMN
 from tfx_dcai.multiple_testing import benjamini_hochberg
 
 MIN_RATE_CHANGE = 0.05   # a bin's label rate must move by at least this much to count as changed
@@ -44,7 +45,7 @@ def label_values(table, label_key: str, side: str) -> np.ndarray:
       InputError: the column is absent.
     """
     if label_key not in table.column_names:
-        names = ", ".join(short_text(n, 40) for n in sorted(table.column_names)[:30])
+        names = ", ".join(short_text(n, 40) for n in sorted(table.column_names)[:30] if n != RAW_RECORD_COLUMN)
         raise InputError(f"label column {label_key!r} is absent from the {side} examples (columns: {names})")
     return column_values(table, label_key)
 

@@ -122,9 +122,12 @@ class Executor(base_beam_executor.BaseBeamExecutor):
         self._write(output_dict, result, split)
 
     def _scratch_root(self) -> str:
-        if self._context is not None:
+        """The executor's tmp dir (TFX gives every execution one); a local temporary directory for an executor run
+        outside TFX without one."""
+        try:
             return self._get_tmp_dir()
-        return tempfile.mkdtemp(prefix="dcai-drift-")  # local: an executor run outside TFX without a context
+        except RuntimeError:
+            return tempfile.mkdtemp(prefix="dcai-drift-")  # local
 
     def _write(self, output_dict, result, split: str) -> None:
         report = result.report
