@@ -142,8 +142,9 @@ def _model_findings(inputs: DriftInputs, features: List[dict], config: DriftConf
     current_side = "feedback" if labelled else "current"
     for side in ("evaluation", current_side):
         if not _has_predictions(inputs, side, config):
-            raise DriftInputError(f"the {side} examples have no predictions: give a model, or a prediction column "
-                                  f"{config.prediction_key!r} (or {config.prediction_key}_<label> columns) in them")
+            raise DriftInputError(f"the {side} examples have no prediction column {config.prediction_key!r} (nor "
+                                  f"'{config.prediction_key}_<label>' columns) and no model output: give a model, or "
+                                  "the prediction columns in both the baseline and the current data")
     evaluation = samples["evaluation"]["table"]
     if cd.usable_label_count(evaluation, config.label_key) == 0:
         cd.label_values(evaluation, config.label_key, "evaluation")  # names the absent column
@@ -169,10 +170,14 @@ def _model_findings(inputs: DriftInputs, features: List[dict], config: DriftConf
     current = _predictions(inputs, current_side, config, baseline.task, classes, labelled)
     prediction = _prediction_drift(baseline, current, config)
     if not labelled:
-        estimated = estimate_performance(baseline, current, config.bootstrap, rng)
-        for entry in estimated:
-            entry["rows_seen"] = rows_seen
-        return None, prediction, estimated
+        return None, prediction, _estimates(baseline, current, rows_seen, config, rng)
+    estimated = []
+    serving = samples.get("current")
+    if (serving is not None and serving is not samples["feedback"] and _has_predictions(inputs, "current", config)
+            and cd.usable_label_count(serving["table"], config.label_key) == 0):
+        # unlabelled serving data beside the labelled feedback: its estimate, to compare with the realized metric
+        estimated = _estimates(baseline, _predictions(inputs, "current", config, baseline.task, classes, False),
+                               {"baseline": rows_seen["baseline"], "current": serving["rows_seen"]}, config, rng)
     if not current.n:
         dropped = ", ".join(preds.drop_summary(current.dropped))
         concept = cd.no_labels(current_table.num_rows, "no row of the labelled current data has both a label and "
@@ -187,7 +192,14 @@ def _model_findings(inputs: DriftInputs, features: List[dict], config: DriftConf
     concept["rows_dropped_missing_label"] = {"baseline": baseline.dropped.get("missing_label", 0),
                                              "current": current.dropped.get("missing_label", 0)}
     concept["rows_seen"] = rows_seen
-    return concept, prediction, []
+    return concept, prediction, estimated
+
+
+def _estimates(baseline, current, rows_seen, config, rng) -> List[dict]:
+    estimated = estimate_performance(baseline, current, config.bootstrap, rng)
+    for entry in estimated:
+        entry["rows_seen"] = rows_seen
+    return estimated
 
 
 def _prediction_drift(baseline, current, config):
@@ -230,6 +242,7 @@ def analyze(inputs: DriftInputs, config: DriftConfig) -> DriftResult:
     anomaly_rows = tfdv_checks.anomaly_rows(anomalies)
     if inputs.baseline is None or inputs.baseline.num_examples == 0:
         report = drift_report.build_report(config, [], anomaly_rows, context=inputs.context, baseline_available=False)
+        report["rows"] = {"baseline": 0, "current": int(inputs.current.num_examples)}
         return DriftResult(report, anomalies)
     features = compare_statistics(inputs.baseline, inputs.current, config, env_features)
     tfdv_values = tfdv_checks.tfdv_drift_measurements(inputs.current, inputs.baseline, config.tfdv_jsd_threshold)
@@ -248,6 +261,7 @@ def analyze(inputs: DriftInputs, config: DriftConfig) -> DriftResult:
     report = drift_report.build_report(config, features, anomaly_rows, multivariate, concept,
                                        history(inputs.previous_reports, features), inputs.context,
                                        prediction_drift=prediction, estimated_performance=estimated)
+    report["rows"] = {"baseline": int(inputs.baseline.num_examples), "current": int(inputs.current.num_examples)}
     tfdv_checks.add_drift_findings(anomalies, features)
     return DriftResult(report, anomalies)
 

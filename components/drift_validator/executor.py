@@ -116,7 +116,7 @@ class Executor(base_beam_executor.BaseBeamExecutor):
                 artifact_io.rmtree(scratch)
         model = _single(input_dict, "model")
         if model is not None:
-            sides = ("evaluation", "feedback") if "feedback" in inputs.samples else ("evaluation", "current")
+            sides = ("evaluation", "feedback", "current")
             inputs.model_outputs = score_samples(inputs.samples, model.uri, config.output_key, sides)
         result = analyze(inputs, config)
         self._write(output_dict, result, split)

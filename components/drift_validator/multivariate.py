@@ -83,7 +83,11 @@ def _domain_classifier_drift(baseline, current, features, q, min_auc, permutatio
     observed = auc(y_test, scores)
     p_value = permutation_p_value(y_test, scores, observed, permutations, rng)
     importance = {}
+    used = _used_features(model, len(features))
     for j, name in enumerate(features):
+        if j not in used:  # the trees never split on it: permuting it cannot change a prediction
+            importance[name] = 0.0
+            continue
         shuffled = x_test.copy()
         shuffled[:, j] = rng.permutation(shuffled[:, j])
         importance[name] = observed - auc(y_test, model.predict_proba(shuffled)[:, 1])
@@ -92,3 +96,12 @@ def _domain_classifier_drift(baseline, current, features, q, min_auc, permutatio
             "top_features": [f for f in ranked if importance[f] > 0][:5], "importance":
             {f: importance[f] for f in ranked}, "sample_size": int(n), "held_out": int(len(y_test)),
             "permutations": permutations}
+
+
+def _used_features(model, n_features: int) -> set:
+    """The features a fitted HistGradientBoosting model splits on (all of them if its trees cannot be read)."""
+    try:
+        return {int(node["feature_idx"]) for predictors in model._predictors for predictor in predictors
+                for node in predictor.nodes if not node["is_leaf"]}
+    except (AttributeError, KeyError, TypeError, ValueError):
+        return set(range(n_features))
