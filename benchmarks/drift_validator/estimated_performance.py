@@ -1,8 +1,9 @@
 """Estimated vs realized performance on the taxi trips: the DriftValidator's estimate without labels (CBPE) on the
 2015-16 serving trips, against the metric realized on the same trips once labelled (feedback).
 
-The model: scikit-learn HistGradientBoosting on the 2013-14 trips (80% by a hash of the trip; the other 20% is the
-labelled baseline the estimate is calibrated on), its probability of `big_tipper` written as a prediction column P.
+The models: scikit-learn HistGradientBoosting on the 2013-14 trips (80% by a hash of the trip; the other 20% is the
+labelled baseline the estimate is checked on), as it is ("raw") and with isotonic calibration (5-fold
+CalibratedClassifierCV on the same 80%); each one's probability of `big_tipper` is written as a prediction column P.
 Both runs are `dcai drift` on CSV files, in this process:
 - estimate: --baseline baseline.csv (label + P) --current serving.csv (P, no label column) -> estimated_performance;
 - realized: --baseline baseline.csv --current feedback.csv (label + P) -> concept_drift's current metrics.
@@ -50,6 +51,7 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--bootstrap", type=int, default=1000)
     args = parser.parse_args()
+    from sklearn.calibration import CalibratedClassifierCV
     from sklearn.ensemble import HistGradientBoostingClassifier
 
     from tfx_dcai.hashing import hash64
@@ -63,38 +65,48 @@ def main():
     feedback, _ = _frame(os.path.join(root, "data", "feedback"))
     categories = {c: sorted(set(train[c].dropna())) for c in CATEGORICAL}
     held_out = np.array([hash64(r) % 5 == 0 for r in train_records])
-    model = HistGradientBoostingClassifier(max_iter=200, random_state=0,
-                                           categorical_features=[False] * len(NUMERIC) + [True] * len(CATEGORICAL))
-    model.fit(_design(train[~held_out], categories), train[LABEL][~held_out].astype(int))
+    x_fit, y_fit = _design(train[~held_out], categories), train[LABEL][~held_out].astype(int)
+
+    def hgb():
+        return HistGradientBoostingClassifier(max_iter=200, random_state=0,
+                                              categorical_features=[False] * len(NUMERIC) + [True] * len(CATEGORICAL))
+    models = {"raw": hgb().fit(x_fit, y_fit),
+              "isotonic": CalibratedClassifierCV(hgb(), method="isotonic", cv=5).fit(x_fit, y_fit)}
+    print(f"data: taxi trips, HistGradientBoosting on {int((~held_out).sum())} 2013-14 trips; baseline "
+          f"{int(held_out.sum())} held-out 2013-14 trips; serving/feedback {len(serving)} 2015-16 trips; "
+          f"{args.bootstrap} label draws")
+    for model_name, model in models.items():
+        _compare(model_name, model, root, train[held_out], serving, feedback, categories, args, dcai)
+
+
+def _compare(model_name, model, root, baseline, serving, feedback, categories, args, dcai):
     paths = {}
-    for name, frame, labelled in (("baseline", train[held_out], True), ("serving", serving, False),
+    for name, frame, labelled in (("baseline", baseline, True), ("serving", serving, False),
                                   ("feedback", feedback, True)):
         out = frame[list(NUMERIC) + list(CATEGORICAL)].copy()
         out["P"] = model.predict_proba(_design(frame, categories))[:, 1]
         if labelled:
             out[LABEL] = frame[LABEL].astype(int).to_numpy()
-        paths[name] = os.path.join(root, f"{name}.csv")
+        paths[name] = os.path.join(root, f"{model_name}_{name}.csv")
         out.to_csv(paths[name], index=False)
     common = ["--label-column", LABEL, "--prediction-column", "P", "--bootstrap", str(args.bootstrap),
               "--permutations", "200", "--quiet"]
     reports = {}
     for current in ("serving", "feedback"):
-        out_dir = os.path.join(root, f"out_{current}")
+        out_dir = os.path.join(root, f"out_{model_name}_{current}")
         dcai(["drift", "--baseline", paths["baseline"], "--current", paths[current], "--output-dir", out_dir] + common)
         with open(os.path.join(out_dir, "drift_report.json")) as f:  # local
             reports[current] = json.load(f)
     estimates = {e["metric"]: e for e in reports["serving"]["estimated_performance"]}
     realized = {m["metric"]: m for m in reports["feedback"]["concept_drift"]["metrics"]}
-    print(f"data: taxi trips, model HistGradientBoosting on {int((~held_out).sum())} 2013-14 trips; baseline "
-          f"{int(held_out.sum())} held-out 2013-14 trips; serving/feedback {len(serving)} 2015-16 trips; "
-          f"{args.bootstrap} label draws")
     for metric in ("accuracy", "auc"):
         e, r = estimates[metric], realized[metric]
-        print(f"{metric}: estimated without labels {e['value']:.4f} [{e['ci_low']:.4f}, {e['ci_high']:.4f}] "
-              f"(calibrated on baseline: {e['calibrated']}) | realized on the labelled trips {r['current']:.4f} | "
-              f"error {e['value'] - r['current']:+.4f}, covered {e['ci_low'] <= r['current'] <= e['ci_high']} | "
-              f"naive 'as on the baseline' {r['baseline']:.4f} (error {r['baseline'] - r['current']:+.4f}) | "
-              f"drop recovered by the estimate {_share(r['baseline'], e['value'], r['current'])}")
+        print(f"{model_name} model, {metric}: estimated without labels {e['value']:.4f} [{e['ci_low']:.4f}, "
+              f"{e['ci_high']:.4f}] (calibrated on baseline: {e['calibrated']}) | realized on the labelled trips "
+              f"{r['current']:.4f} | error {e['value'] - r['current']:+.4f}, covered "
+              f"{e['ci_low'] <= r['current'] <= e['ci_high']} | naive 'as on the baseline' {r['baseline']:.4f} "
+              f"(error {r['baseline'] - r['current']:+.4f}) | share of the drop the estimate shows "
+              f"{_share(r['baseline'], e['value'], r['current'])}")
 
 
 def _share(baseline, estimate, realized):
