@@ -55,8 +55,8 @@ def row_keys(batch: pa.RecordBatch) -> np.ndarray:
     """
     import pandas as pd
 
-    if batch.schema.names == [RAW_RECORD_COLUMN]:
-        records = raw_records(batch.column(0))
+    if RAW_RECORD_COLUMN in batch.schema.names:  # the record as read is the row's content
+        records = raw_records(batch.column(batch.schema.get_field_index(RAW_RECORD_COLUMN)))
         return np.array([int.from_bytes(hashlib.sha256(r).digest()[:8], "big") for r in records],
                         dtype=np.uint64)
     keys = np.zeros(batch.num_rows, dtype=np.uint64)
@@ -146,9 +146,13 @@ class SampleRows(beam.PTransform):
 
 
 def to_list_columns(batch: pa.RecordBatch) -> pa.RecordBatch:
-    """Flat columns (CSV) become one-value list columns, as TFDV expects; a null cell becomes a null list."""
+    """The features as TFDV expects them: flat columns (CSV) become one-value list columns (a null cell a null
+    list); a RAW_RECORD_COLUMN (the serialized record, kept for scoring) is left out."""
     import pyarrow.compute as pc
 
+    if RAW_RECORD_COLUMN in batch.schema.names:
+        keep = [i for i, name in enumerate(batch.schema.names) if name != RAW_RECORD_COLUMN]
+        batch = pa.RecordBatch.from_arrays([batch.column(i) for i in keep], [batch.schema.names[i] for i in keep])
     arrays = []
     for column in batch.columns:
         if cols.is_list_type(column.type):

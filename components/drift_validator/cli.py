@@ -50,19 +50,22 @@ def _config(args):
     return configs.from_args(DriftConfig, args, DriftConfig.from_json(text), "--config / drift flags")
 
 
-def _read_sides(paths, scratch_dir, config, beam_args):
-    """One Beam pipeline reads each file once into DriftSide: ({side: statistics}, {side: sample})."""
+def _read_sides(paths, scratch_dir, config, beam_args, raw_records: bool = False):
+    """One Beam pipeline reads each file once into DriftSide: ({side: statistics}, {side: sample}). With
+    `raw_records`, TFRecord rows keep their serialized tf.Example (a model scores the records as read)."""
     import tensorflow_data_validation as tfdv
 
     from tfx_dcai.beam_options import make_pipeline
     from tfx_dcai.beam_progress import row_progress
     from tfx_dcai.data_io import read_record_batches
     from tfx_dcai.drift_validator import beam_drift
+    from tfx_dcai.model_scoring import RAW_RECORD_COLUMN
 
     options = tfdv.StatsOptions(num_quantiles_histogram_buckets=CLI_QUANTILE_BUCKETS)
     with make_pipeline(beam_args) as pipeline:
         for side, path in paths.items():
-            _ = (read_record_batches(pipeline, path, side)
+            raw = RAW_RECORD_COLUMN if raw_records else None
+            _ = (read_record_batches(pipeline, path, side, raw_record_column=raw)
                  | f"Progress[{side}]" >> row_progress(f"reading {side} {path}")
                  | beam_drift.DriftSide(side, scratch_dir, config.sample_size, options))
     stats, samples = {}, {}
@@ -101,7 +104,7 @@ def run(args, beam_args=None):
         artifact_io.makedirs(scratch)
         try:
             stats, samples = _read_sides({"baseline": args.baseline, "current": args.current}, scratch, config,
-                                         beam_args)
+                                         beam_args, raw_records=bool(args.model))
         finally:
             artifact_io.rmtree(scratch)
         for side, path in (("baseline", args.baseline), ("current", args.current)):
