@@ -2,6 +2,7 @@
 CSV files (one untimed warm-up run first); prints one JSON line (version, import and
 run times, drifted columns, methods). Called by vs_evidently.py."""
 import json
+import resource
 import sys
 import time
 
@@ -44,7 +45,8 @@ def main():
             times.append(time.perf_counter() - t0)
     drifted, methods, count = drifted_columns(snapshot)
     print(json.dumps({"version": evidently.__version__, "import_s": import_s, "times_s": times,
-                      "drifted": drifted, "evidently_drifted_count": count, "methods": methods}))
+                      "drifted": drifted, "evidently_drifted_count": count, "methods": methods,
+                      "maxrss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
 
 
 if __name__ == "__main__":

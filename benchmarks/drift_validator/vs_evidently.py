@@ -1,100 +1,79 @@
-"""DriftValidator vs Evidently's DataDriftPreset on 100k rows x 20 columns with planted shifts (common.SHIFTED_COLUMNS).
+"""DriftValidator (`dcai drift`) vs Evidently's DataDriftPreset, both from the same two CSV files.
 
-Both tools start from the same two CSV files. Ours (main .venv), timed two ways:
-- end to end: `dcai drift --baseline B.csv --current C.csv` (tfx_dcai.drift_validator.cli.run, in process): TFDV
-  statistics of both sides in Beam, the drift step, the multivariate sample and classifier, the report files;
-- the drift step alone on the two statistics protos (what the DriftValidator component does in a pipeline, where
-  StatisticsGen has already computed them).
-Evidently (its own venv, evidently_runner.py in a subprocess): pandas.read_csv of both files + DataDriftPreset.
-Import times are excluded on both sides (reported apart); one untimed warm-up run each; medians of --repeats runs.
+Data (written once to $TMPDIR/dv_bench/):
+- `--shape taxi-like` (default 100,000 x 20): common.planted_shift_table, planted shifts common.SHIFTED_COLUMNS;
+- `--shape wide`: 20,000 rows x 1,000 numeric columns per side, 2 planted shifts (common.wide_table);
+- `--shape mixed`: 100,000 rows x 200 columns (120 numeric, 80 categorical), 4 planted shifts.
+Each tool runs in its own subprocess (ours: dcai_runner.py in the main .venv; Evidently: evidently_runner.py in
+.venv-bench-drift_validator), one untimed warm-up then `--repeats` timed runs (imports excluded and reported apart);
+peak memory is each process's peak RSS (warm-up included). Ours also reports the drift step alone on the two
+statistics protos (what the component does in a pipeline, where StatisticsGen has computed them).
 
-    nice .venv/bin/python benchmarks/drift_validator/vs_evidently.py [--rows 100000] [--repeats 3]
+    nice .venv/bin/python benchmarks/drift_validator/vs_evidently.py [--shape wide] [--repeats 3]
 """
 import argparse
 import json
 import os
 import statistics as stat
 import subprocess
+import sys
 import tempfile
-import time
 
-BENCH_PYTHON = os.path.join(os.path.dirname(__file__), "..", "..", ".venv-bench-drift_validator", "bin", "python")
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+BENCH_PYTHON = os.path.join(ROOT, ".venv-bench-drift_validator", "bin", "python")
 DATA_DIR = os.path.join(tempfile.gettempdir(), "dv_bench")
+SHAPES = {"taxi-like": (100_000, None, None), "wide": (20_000, 1000, 0), "mixed": (100_000, 120, 80)}
 
 
-def write_data(rows: int) -> tuple:
-    """The baseline (seed 1, no shift) and current (seed 2, planted shifts) CSV files, written once."""
+def write_data(shape: str, rows: int) -> tuple:
+    """The baseline (seed 1) and current (seed 2, planted shifts) CSV files; returns (paths, planted columns)."""
     import pyarrow.csv as pc
-    from benchmarks.drift_validator.common import planted_shift_table
+    sys.path.insert(0, ROOT)
+    from benchmarks.drift_validator.common import SHIFTED_COLUMNS, planted_shift_table, wide_shifts, wide_table
+
+    _, numeric, categorical = SHAPES[shape]
     os.makedirs(DATA_DIR, exist_ok=True)
-    paths = (f"{DATA_DIR}/baseline_{rows}.csv", f"{DATA_DIR}/current_{rows}.csv")
+    paths = (f"{DATA_DIR}/baseline_{shape}_{rows}.csv", f"{DATA_DIR}/current_{shape}_{rows}.csv")
     for path, seed, shifted in zip(paths, (1, 2), (False, True)):
         if not os.path.exists(path):
-            pc.write_csv(planted_shift_table(rows, seed, shifted), path)
-    return paths
+            table = (planted_shift_table(rows, seed, shifted) if numeric is None
+                     else wide_table(rows, numeric, categorical, seed, shifted))
+            pc.write_csv(table, path)
+    planted = sorted(SHIFTED_COLUMNS) if numeric is None else sorted(wide_shifts(numeric, categorical))
+    return paths, planted
 
 
-def dcai_drift(paths, output_dir: str) -> list:
-    """`dcai drift` in process; returns the drifted feature names from its report."""
-    import argparse as ap
-    from tfx_dcai.drift_validator import cli
-    parser = ap.ArgumentParser()
-    cli.add_arguments(parser)
-    cli.run(parser.parse_args(["--baseline", paths[0], "--current", paths[1], "--output-dir", output_dir]))
-    with open(os.path.join(output_dir, "drift_report.json")) as f:
-        return sorted(entry["name"] for entry in json.load(f)["features"] if entry["drift"])
-
-
-def ours(paths, repeats):
-    """(median end-to-end s, median drift-step s, drifted columns)."""
-    from benchmarks.drift_validator.common import drift_step
-    from tfx_dcai.drift_validator.cli import _statistics_and_samples
-    from tfx_dcai.drift_validator.config import DriftConfig
-    scratch = tempfile.mkdtemp()
-    dcai_drift(paths, scratch)  # warm-up
-    stats, _ = _statistics_and_samples({"baseline": paths[0], "current": paths[1]}, scratch, DriftConfig())
-    end_to_end, step, drifted = [], [], None
-    for _ in range(repeats):
-        start = time.perf_counter()
-        drifted = dcai_drift(paths, scratch)
-        end_to_end.append(time.perf_counter() - start)
-        start = time.perf_counter()
-        drift_step(stats["current"], stats["baseline"])
-        step.append(time.perf_counter() - start)
-    return stat.median(end_to_end), stat.median(step), drifted
-
-
-def evidently(paths, repeats):
-    out = subprocess.run([BENCH_PYTHON, os.path.join(os.path.dirname(__file__), "evidently_runner.py"), *paths,
-                          str(repeats)], check=True, capture_output=True, text=True,
-                         env={**os.environ, "DO_NOT_TRACK": "1"})
-    return json.loads(out.stdout.strip().splitlines()[-1])
+def _run(python, script, paths, repeats, env=None):
+    done = subprocess.run([python, os.path.join(HERE, script), *paths, str(repeats)], check=True,
+                          capture_output=True, text=True, env={**os.environ, **(env or {})}, cwd=ROOT)
+    return json.loads(done.stdout.strip().splitlines()[-1])
 
 
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("--rows", type=int, default=100_000)
+    parser.add_argument("--shape", choices=sorted(SHAPES), default="taxi-like")
+    parser.add_argument("--rows", type=int, help="rows per side (default: the shape's)")
     parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args()
-    from benchmarks.drift_validator.common import SHIFTED_COLUMNS
-    paths = write_data(args.rows)
-    start = time.perf_counter()
-    import tensorflow_data_validation  # noqa: F401  (import cost reported apart, as for Evidently)
-    from tfx_dcai.drift_validator import cli, validation  # noqa: F401
-    import_s = time.perf_counter() - start
-    end_to_end_s, step_s, our_drifted = ours(paths, args.repeats)
-    theirs = evidently(paths, args.repeats)
-    ev_s = stat.median(theirs["times_s"])
-    print(f"data: {args.rows} rows x 20 columns per side (CSV), planted shift in {sorted(SHIFTED_COLUMNS)}; "
-          f"n={args.repeats} runs each, medians; imports excluded (ours {import_s:.1f}s, "
-          f"Evidently {theirs['version']} {theirs['import_s']:.1f}s)")
-    for what, value in (("drift step on the two statistics protos (the component in a pipeline)", step_s),
-                        ("`dcai drift` end to end from the CSV files", end_to_end_s)):
-        print(f"vs Evidently DataDriftPreset: DriftValidator {what} {value:.2f}s | anchor Evidently {ev_s:.2f}s | "
-              f"ratio {value / ev_s:.3f} (target <= 0.1: >= 10x faster)")
-    print(f"drifted columns: ours {our_drifted} | Evidently {theirs['drifted']} | planted {sorted(SHIFTED_COLUMNS)} | "
-          f"same: {our_drifted == theirs['drifted']}")
-    print(f"Evidently methods: {sorted(set(theirs['methods'].values()))}; runs {[round(t, 2) for t in theirs['times_s']]}")
+    rows = args.rows or SHAPES[args.shape][0]
+    paths, planted = write_data(args.shape, rows)
+    ours = _run(os.path.join(ROOT, ".venv", "bin", "python"), "dcai_runner.py", paths, args.repeats,
+                {"TF_USE_LEGACY_KERAS": "1", "TF_CPP_MIN_LOG_LEVEL": "2", "PYTHONPATH": ROOT})
+    theirs = _run(BENCH_PYTHON, "evidently_runner.py", paths, args.repeats, {"DO_NOT_TRACK": "1"})
+    ours_s, ev_s = stat.median(ours["times_s"]), stat.median(theirs["times_s"])
+    print(f"data: {args.shape}, {rows:,} rows x {ours['features']} columns per side (CSV), planted shifts {planted}; "
+          f"{args.repeats} runs each, medians; imports excluded (ours {ours['import_s']:.1f}s, Evidently "
+          f"{theirs['version']} {theirs['import_s']:.1f}s); load average {os.getloadavg()[0]:.1f}")
+    print(f"wall: `dcai drift` end to end {ours_s:.2f}s | Evidently DataDriftPreset (read_csv + report) {ev_s:.2f}s | "
+          f"ratio {ours_s / ev_s:.3f} (target <= 0.2)")
+    print(f"peak RSS: dcai drift {ours['maxrss_mb']:.0f} MB | Evidently {theirs['maxrss_mb']:.0f} MB | ratio "
+          f"{ours['maxrss_mb'] / theirs['maxrss_mb']:.2f} (target <= 1)")
+    print(f"drift step on the two statistics protos: {ours['step_s']:.3f}s at {ours['features']} features "
+          f"(target < 1 s) | Evidently {ev_s:.2f}s | ratio {ours['step_s'] / ev_s:.4f}")
+    print(f"drifted columns: ours {ours['drifted']} | Evidently {theirs['drifted']} | planted {planted} | "
+          f"same: {ours['drifted'] == theirs['drifted']}")
+    print(f"runs: ours {[round(t, 2) for t in ours['times_s']]}, Evidently {[round(t, 2) for t in theirs['times_s']]}")
 
 
 if __name__ == "__main__":

@@ -26,6 +26,7 @@ class NumericDistribution:
     knots: List[Tuple[float, float]]    # (x, F(x)) points of the empirical CDF, sorted by x then F
     quantile_knots: List[Tuple[float, float]]  # the knots of the quantiles histogram alone
     quantile_edges: List[float]         # bucket edges of the quantiles histogram (for binned PSI/JSD)
+    infinite: bool = False              # the values include +-infinity (min or max infinite)
 
 
 @dataclasses.dataclass
@@ -101,7 +102,8 @@ def numeric_distribution(feature: statistics_pb2.FeatureNameStatistics) -> Numer
     return NumericDistribution(
         n=n, num_missing=int(stats.common_stats.num_missing), num_nan=num_nan,
         mean=stats.mean, std=stats.std_dev, knots=sorted(knots),
-        quantile_knots=quantile_knots or sorted(knots), quantile_edges=edges)
+        quantile_knots=quantile_knots or sorted(knots), quantile_edges=edges,
+        infinite=not (math.isfinite(stats.min) and math.isfinite(stats.max)))
 
 
 def categorical_distribution(feature: statistics_pb2.FeatureNameStatistics) -> CategoricalDistribution:

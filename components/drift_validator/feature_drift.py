@@ -14,9 +14,10 @@ import numpy as np
 from tensorflow_metadata.proto.v0 import statistics_pb2
 
 from tfx_dcai.drift_validator import distributions as dist
-from tfx_dcai.drift_validator.categorical_drift import categorical_drift, chi_square
+from tfx_dcai.drift_validator.categorical_drift import categorical_drift, chi_square, new_value_share
 from tfx_dcai.drift_validator.config import DriftConfig
 from tfx_dcai.multiple_testing import benjamini_hochberg
+from tfx_dcai.drift_validator.sample_columns import short_text
 from tfx_dcai.drift_validator.numeric_drift import PiecewiseLinearCdf, binned_shares, numeric_drift
 
 TESTED = "tested"
@@ -61,16 +62,32 @@ def _numeric_entry(name, base_f, cur_f, config, examples):
     result = numeric_drift(base.knots, cur.knots, base.quantile_knots, cur.quantile_knots, base.n, cur.n, scale,
                            base.quantile_edges, config.sketch_error)
     edges = base.quantile_edges
-    labels = [f"<={edges[0]:.4g}"] + [f"{a:.4g}..{b:.4g}" for a, b in zip(edges[:-1], edges[1:])] + [f">{edges[-1]:.4g}"]
-    return _entry(
+    labels = ([f"<={edges[0]:.4g}"] + [f"{a:.4g}..{b:.4g}" for a, b in zip(edges[:-1], edges[1:])]
+              + [f">{edges[-1]:.4g}"])
+    entry = _entry(
         name, dist.NUMERIC, base.n, cur.n, test="ks", statistic=result.ks_statistic, p_value=result.p_value,
         effect_size=result.scaled_wasserstein, effect_size_measure="scaled_wasserstein",
-        measures={"ks_lower_bound": result.ks_lower_bound, "wasserstein": result.wasserstein, "scaled_wasserstein": result.scaled_wasserstein,
+        measures={"ks_lower_bound": result.ks_lower_bound, "wasserstein": result.wasserstein,
+                  "scaled_wasserstein": result.scaled_wasserstein,
                   "psi": result.psi, "jsd": result.jsd, "mean_baseline": base.mean, "mean_current": cur.mean,
                   "missing_baseline": base.num_missing, "missing_current": cur.num_missing,
                   "nan_baseline": base.num_nan, "nan_current": cur.num_nan},
         distribution={"bins": labels, "baseline": binned_shares(base_cdf, edges).tolist(),
                       "current": binned_shares(cur_cdf, edges).tolist()})
+    entry["measures"].update(infinite_baseline=base.infinite, infinite_current=cur.infinite)
+    if base.num_nan or cur.num_nan:
+        entry["nan_test"] = _nan_share_test(base, cur)
+    return entry
+
+
+def _nan_share_test(base, cur) -> dict:
+    """The share of NaN values, baseline vs current: a 2x2 chi-square (NaN are left out of the KS test)."""
+    table = np.array([[base.num_nan, base.n], [cur.num_nan, cur.n]], dtype=float)
+    statistic, _, p_value = chi_square(table)
+    shares = table[:, 0] / np.maximum(table.sum(axis=1), 1)
+    return {"test": "nan_share", "statistic": statistic, "p_value": p_value,
+            "effect_size": float(abs(shares[1] - shares[0])), "effect_size_measure": "nan_share_difference",
+            "nan_share_baseline": float(shares[0]), "nan_share_current": float(shares[1]), "q_value": None}
 
 
 def _categorical_entry(name, base_f, cur_f, config, examples):
@@ -83,8 +100,9 @@ def _categorical_entry(name, base_f, cur_f, config, examples):
         p_value=result.p_value, effect_size=result.l_infinity, effect_size_measure="l_infinity",
         measures={"l_infinity": result.l_infinity, "psi": result.psi, "jsd": result.jsd, "dof": result.dof,
                   "unique_baseline": base.unique, "unique_current": cur.unique,
+                  "new_value_share_current": new_value_share(base.counts, cur.counts, cur.n, base.complete),
                   "missing_baseline": base.num_missing, "missing_current": cur.num_missing},
-        distribution={"bins": result.categories, "baseline": result.baseline_shares,
+        distribution={"bins": [short_text(c) for c in result.categories], "baseline": result.baseline_shares,
                       "current": result.current_shares})
 
 
@@ -121,23 +139,41 @@ def _compare_one(name, base_f, cur_f, config, examples):
 def compare_statistics(baseline: statistics_pb2.DatasetFeatureStatistics,
                        current: statistics_pb2.DatasetFeatureStatistics, config: DriftConfig,
                        features: Optional[Iterable[str]] = None) -> List[dict]:
-    """One entry per feature (sorted by name); `features` restricts the comparison (e.g. to a schema env).
-    The label and prediction columns of the config are left out."""
+    """Per-feature drift: one entry per feature, sorted by name.
+
+    Args:
+      baseline, current: the two sides' TFDV statistics.
+      config: the DriftConfig.
+      features: restricts the comparison (e.g. to the features of a schema environment); None: all.
+
+    Returns:
+      The report's `features` entries. The label and prediction columns (P, P_<label>) of the config are left out;
+      a numeric feature with NaN values on either side also gets a `nan_test` (in the same BH family).
+    """
     base_by_name, cur_by_name = dist.dataset_features(baseline), dist.dataset_features(current)
     names = set(base_by_name) | set(cur_by_name)
     if features is not None:
         names &= set(features)
     examples = (int(baseline.num_examples), int(current.num_examples))
-    excluded = {config.label_key, config.prediction_key}  # concept-drift quantities, not covariates
     entries = [_compare_one(n, base_by_name.get(n), cur_by_name.get(n), config, examples)
-               for n in sorted(names) if not config.skipped(n) and n not in excluded]
-    for entry, q_value in zip(entries, benjamini_hochberg([_p(e) for e in entries])):
+               for n in sorted(names) if not config.skipped(n) and not config.excluded(n)]
+    nan_tests = [e["nan_test"] for e in entries if "nan_test" in e]
+    q_values = benjamini_hochberg([_p(e) for e in entries] + [t["p_value"] for t in nan_tests])
+    for test, q_value in zip(nan_tests, q_values[len(entries):]):
+        test["q_value"] = q_value
+    for entry, q_value in zip(entries, q_values[:len(entries)]):
         if entry["test"] is None:
             entry["drift"] = UNTESTABLE_STATUSES[entry["status"]]
             continue
         entry["q_value"] = q_value
         kind = "categorical" if entry["test"] == "presence" else entry["type"]
-        entry["drift"] = bool(q_value <= config.q and entry["effect_size"] >= config.min_effect(entry["name"], kind))
+        effect = entry["effect_size"]
+        entry["drift"] = bool(q_value <= config.q and (math.isnan(effect) or effect >= config.min_effect(
+            entry["name"], kind)))
+        test = entry.get("nan_test")
+        if test is not None:
+            test["drift"] = bool(test["q_value"] <= config.q and test["effect_size"] >= config.min_categorical_effect)
+            entry["drift"] = entry["drift"] or test["drift"]
     return entries
 
 

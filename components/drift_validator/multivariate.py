@@ -4,24 +4,15 @@ The classifier (scikit-learn HistGradientBoosting, which takes NaN and categoric
 one half of a balanced sample and scored on the other half; it stops adding trees when 10 more do not
 improve its loss on a tenth of the training half (so without drift it stays small and cheap). On held-out
 rows, under no drift, the scores are independent of the side labels, so permuting the held-out labels
-gives an exact null distribution for the AUC. Feature importance is the mean AUC drop when a feature is permuted on the held-out half.
+gives an exact null distribution for the AUC. Feature importance is the mean AUC drop when a feature is permuted
+on the held-out half.
 """
 from typing import Dict, List
 
 import numpy as np
 
-from tfx_dcai.drift_validator.tabular import encode
-
-
-def auc(labels: np.ndarray, scores: np.ndarray) -> float:
-    """ROC AUC by the rank-sum (Mann-Whitney) formula, ties counted half."""
-    from scipy.stats import rankdata
-    labels = np.asarray(labels, dtype=bool)
-    n_pos, n_neg = labels.sum(), (~labels).sum()
-    if n_pos == 0 or n_neg == 0:
-        return float("nan")
-    ranks = rankdata(scores)
-    return float((ranks[labels].sum() - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg))
+from tfx_dcai.drift_validator.sample_columns import encode
+from tfx_dcai.metrics import auc
 
 
 def permutation_p_value(labels: np.ndarray, scores: np.ndarray, observed: float, permutations: int,
@@ -44,7 +35,23 @@ def permutation_p_value(labels: np.ndarray, scores: np.ndarray, observed: float,
 def domain_classifier_drift(baseline: Dict[str, np.ndarray], current: Dict[str, np.ndarray],
                             features: List[str], q: float, min_auc: float, permutations: int = 1000,
                             seed: int = 0) -> dict:
-    """One OpenMP thread: on a bounded sample it is as fast, and it cannot oversubscribe shared cores
+    """The domain-classifier test (see the module docstring).
+
+    Args:
+      baseline, current: {feature: column_values} of the two samples.
+      features: the features the classifier uses.
+      q: the level of the permutation test.
+      min_auc: the held-out AUC a drift must reach.
+      permutations: permutations of the held-out labels.
+      seed: seed of the split, the classifier and the permutations.
+
+    Returns:
+      {auc, p_value, drift, top_features, importance, sample_size, held_out, permutations}.
+
+    Raises:
+      ValueError: no feature in both samples, or fewer than 20 rows per side.
+
+    One OpenMP thread: on a bounded sample it is as fast, and it cannot oversubscribe shared cores
     (measured 2.9 s vs 26 s for 2 x 5,000 rows on a loaded 2-core machine)."""
     from threadpoolctl import threadpool_limits
     with threadpool_limits(1):
@@ -76,7 +83,11 @@ def _domain_classifier_drift(baseline, current, features, q, min_auc, permutatio
     observed = auc(y_test, scores)
     p_value = permutation_p_value(y_test, scores, observed, permutations, rng)
     importance = {}
+    used = _used_features(model, len(features))
     for j, name in enumerate(features):
+        if j not in used:  # the trees never split on it: permuting it cannot change a prediction
+            importance[name] = 0.0
+            continue
         shuffled = x_test.copy()
         shuffled[:, j] = rng.permutation(shuffled[:, j])
         importance[name] = observed - auc(y_test, model.predict_proba(shuffled)[:, 1])
@@ -85,3 +96,12 @@ def _domain_classifier_drift(baseline, current, features, q, min_auc, permutatio
             "top_features": [f for f in ranked if importance[f] > 0][:5], "importance":
             {f: importance[f] for f in ranked}, "sample_size": int(n), "held_out": int(len(y_test)),
             "permutations": permutations}
+
+
+def _used_features(model, n_features: int) -> set:
+    """The features a fitted HistGradientBoosting model splits on (all of them if its trees cannot be read)."""
+    try:
+        return {int(node["feature_idx"]) for predictors in model._predictors for predictor in predictors
+                for node in predictor.nodes if not node["is_leaf"]}
+    except (AttributeError, KeyError, TypeError, ValueError):
+        return set(range(n_features))

@@ -50,21 +50,18 @@ class PiecewiseLinearCdf:
         return self._evaluate(x, side="left")
 
     def _evaluate(self, x: np.ndarray, side: str) -> np.ndarray:
-        x = np.asarray(x, dtype=float)
-        out = np.empty_like(x)
-        at_knot = np.searchsorted(self.xs, x, side="left")
-        for i, (xi, k) in enumerate(zip(x, at_knot)):
-            if k < len(self.xs) and self.xs[k] == xi:
-                out[i] = self.rights[k] if side == "right" else self.lefts[k]
-            elif k == 0:
-                out[i] = 0.0
-            elif k == len(self.xs):
-                out[i] = 1.0
-            else:
-                x0, x1 = self.xs[k - 1], self.xs[k]
-                f0, f1 = self.rights[k - 1], self.lefts[k]
-                out[i] = f0 + (f1 - f0) * (xi - x0) / (x1 - x0)
-        return out
+        x = np.atleast_1d(np.asarray(x, dtype=float))
+        k = np.searchsorted(self.xs, x, side="left")
+        last = len(self.xs) - 1
+        at_knot = (k <= last) & (self.xs[np.minimum(k, last)] == x)
+        limits = self.rights if side == "right" else self.lefts
+        lo = np.clip(k - 1, 0, last)
+        hi = np.clip(k, 0, last)
+        x0, x1 = self.xs[lo], self.xs[hi]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            between = self.rights[lo] + (self.lefts[hi] - self.rights[lo]) * (x - x0) / (x1 - x0)
+        out = np.where(k == 0, 0.0, np.where(k > last, 1.0, between))
+        return np.where(at_knot, limits[np.minimum(k, last)], out)
 
 
 @dataclasses.dataclass
@@ -133,7 +130,7 @@ def central_wasserstein(quantiles_a, quantiles_b, lo: float = 0.1, hi: float = 0
     grid = np.union1d(np.union1d(ua, ub), [lo, hi])
     grid = grid[(grid >= lo) & (grid <= hi)]
     diff = np.interp(grid, ua, qa) - np.interp(grid, ub, qb)
-    total = sum(_abs_linear_integral(diff[i], diff[i + 1], grid[i + 1] - grid[i]) for i in range(len(grid) - 1))
+    total = np.sum(_abs_linear_integrals(diff[:-1], diff[1:], np.diff(grid)))
     return float(total / (hi - lo))
 
 
@@ -151,10 +148,11 @@ def ks_p_value(statistic: float, n_a: int, n_b: int, sketch_error: float = 0.0) 
     return float(min(1.0, _stats.kstwo.sf(adjusted, effective)))
 
 
-def _abs_linear_integral(d0: float, d1: float, width: float) -> float:
-    if d0 * d1 >= 0:
-        return width * (abs(d0) + abs(d1)) / 2
-    return width * (d0 * d0 + d1 * d1) / (2 * (abs(d0) + abs(d1)))
+def _abs_linear_integrals(d0: np.ndarray, d1: np.ndarray, width: np.ndarray) -> np.ndarray:
+    """Integral of |d| over each interval where d is linear from d0 to d1 (vectorized _abs_linear_integral)."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        crossing = width * (d0 * d0 + d1 * d1) / (2 * (np.abs(d0) + np.abs(d1)))
+    return np.where(d0 * d1 >= 0, width * (np.abs(d0) + np.abs(d1)) / 2, crossing)
 
 
 def wasserstein(a: PiecewiseLinearCdf, b: PiecewiseLinearCdf) -> float:
@@ -162,8 +160,7 @@ def wasserstein(a: PiecewiseLinearCdf, b: PiecewiseLinearCdf) -> float:
     grid = np.union1d(a.xs, b.xs)
     d_right = a.right(grid) - b.right(grid)
     d_left = a.left(grid) - b.left(grid)
-    return float(sum(_abs_linear_integral(d_right[i], d_left[i + 1], grid[i + 1] - grid[i])
-                     for i in range(len(grid) - 1)))
+    return float(np.sum(_abs_linear_integrals(d_right[:-1], d_left[1:], np.diff(grid))))
 
 
 def binned_shares(cdf: PiecewiseLinearCdf, edges: Sequence[float]) -> np.ndarray:
@@ -182,7 +179,11 @@ def numeric_drift(baseline_knots, current_knots, baseline_quantile_knots, curren
     qa, qb = quantile_points(baseline_quantile_knots), quantile_points(current_quantile_knots)
     central = central_wasserstein(qa, qb)
     scale = robust_scale(*qa, fallback=fallback_scale)
-    scaled = central / scale if scale > 0 else (0.0 if central == 0 else math.inf)
+    with np.errstate(all="ignore"):
+        scaled = central / scale if scale > 0 else (0.0 if central == 0 else math.inf)
+    if not math.isfinite(scaled) and not math.isinf(scaled):
+        # non-finite or overflowing values (inf, +-1e308) make the distance undefined: never a NaN that passes
+        scaled = math.inf if bound > sketch_error else 0.0
     p = binned_shares(baseline, bin_edges)
     q = binned_shares(current, bin_edges)
     return NumericDrift(ks_statistic=ks_statistic(baseline, current), ks_lower_bound=bound,

@@ -2,11 +2,11 @@
 import dataclasses
 from typing import List, Optional
 
-from tfx_dcai import reports
+from tfx_dcai import configs, reports
 from tfx_dcai.drift_validator.config import DriftConfig
 
 REPORT_VERSION = 1
-NO_DRIFT, DRIFT, NO_BASELINE = "NO_DRIFT", "DRIFT", "NO_BASELINE"
+NO_DRIFT, DRIFT, NO_BASELINE, NO_LABELS = "NO_DRIFT", "DRIFT", "NO_BASELINE", "NO_LABELS"
 _STATUS_ADVICE = {
     "missing_in_current": "is absent from the current data: fix the producer upstream or drop it from the schema",
     "missing_in_baseline": "is new in the current data: add it to the schema and retrain if the model should use it",
@@ -37,22 +37,55 @@ def feature_recommendation(entry) -> str:
             f"retrain on recent data if real")
 
 
-def recommendations(features, schema_anomalies, multivariate, concept_drift) -> List[str]:
+def _concept_line(cd) -> Optional[str]:
+    if not cd:
+        return None
+    if cd.get("status") == NO_LABELS:
+        return f"concept drift cannot be checked: {cd['reason']}; fix the labelling (feedback) job"
+    if not cd["drift"]:
+        return None
+    lo, hi = cd["difference_ci"]
+    return (f"the model's {cd['metric']} went from {cd['baseline']:.3f} to {cd['current']:.3f} (95% CI of the "
+            f"change [{lo:.3f}, {hi:.3f}]): retrain with the labelled feedback data")
+
+
+def _estimate_lines(estimated) -> List[str]:
+    lines = []
+    for e in estimated or []:
+        if not e["calibrated"]:
+            lines.append(f"the estimated {e['metric']} ({e['value']:.3f}) cannot be trusted: on the baseline the "
+                         f"model's probabilities are not calibrated (realized {e['baseline_realized']:.3f} outside "
+                         f"[{e['baseline_ci'][0]:.3f}, {e['baseline_ci'][1]:.3f}]); recalibrate, or label a sample")
+        elif e["ci_high"] < e["baseline_realized"] - 0.02:
+            lines.append(f"estimated {e['metric']} without labels {e['value']:.3f} [{e['ci_low']:.3f}, "
+                         f"{e['ci_high']:.3f}] is below the baseline's {e['baseline_realized']:.3f}: label a sample "
+                         "of current data to confirm")
+    return lines
+
+
+def recommendations(features, schema_anomalies, multivariate, concept_drift, prediction_drift=None,
+                    estimated_performance=None) -> List[str]:
+    """One line per finding, saying what to do next."""
     lines = [feature_recommendation(e) for e in features if e["drift"]]
     lines += [f"fix the data or update the schema for {a['feature'] or 'the dataset'}: {a['description']}"
               for a in schema_anomalies]
     if multivariate and multivariate["drift"]:
         lines.append(f"the joint distribution shifted (domain classifier AUC {multivariate['auc']:.3f}, "
                      f"p={multivariate['p_value']:.2g}); start with {', '.join(multivariate['top_features'][:3])}")
-    if concept_drift and concept_drift["drift"]:
-        lo, hi = concept_drift["difference_ci"]
-        lines.append(f"the model's {concept_drift['metric']} fell from {concept_drift['baseline']:.3f} to "
-                     f"{concept_drift['current']:.3f} (95% CI of the change [{lo:.3f}, {hi:.3f}]): retrain with the "
-                     f"labelled feedback data")
-    return lines
+    line = _concept_line(concept_drift)
+    if line:
+        lines.append(line)
+    if prediction_drift and prediction_drift.get("drift"):
+        lines.append(f"the model's outputs shifted ({prediction_drift['what']}: {prediction_drift['test']} "
+                     f"p={prediction_drift['p_value']:.2g}, {prediction_drift['effect_size_measure']} "
+                     f"{prediction_drift['effect_size']:.3g}): check the inputs that moved, label a sample")
+    return lines + _estimate_lines(estimated_performance)
 
 
-def blocking_findings(config: DriftConfig, features, schema_anomalies, multivariate, concept_drift) -> List[str]:
+def blocking_findings(config: DriftConfig, features, schema_anomalies, multivariate, concept_drift,
+                      prediction_drift=None) -> List[str]:
+    """The finding kinds present that the policy says block. Concept drift without labels (NO_LABELS) counts as a
+    concept-drift finding: a result computed from no usable data never passes."""
     kinds = []
     if any(e["drift"] for e in features) and config.blocks("feature_drift"):
         kinds.append("feature_drift")
@@ -60,23 +93,36 @@ def blocking_findings(config: DriftConfig, features, schema_anomalies, multivari
         kinds.append("schema_anomaly")
     if multivariate and multivariate["drift"] and config.blocks("multivariate_drift"):
         kinds.append("multivariate_drift")
-    if concept_drift and concept_drift["drift"] and config.blocks("concept_drift"):
+    concept_found = concept_drift and (concept_drift["drift"] or concept_drift.get("status") == NO_LABELS)
+    if concept_found and config.blocks("concept_drift"):
         kinds.append("concept_drift")
+    if prediction_drift and prediction_drift.get("drift") and config.blocks("prediction_drift"):
+        kinds.append("prediction_drift")
     return kinds
 
 
 def build_report(config: DriftConfig, features: List[dict], schema_anomalies: List[dict],
                  multivariate: Optional[dict] = None, concept_drift: Optional[dict] = None,
                  history: Optional[dict] = None, context: Optional[dict] = None,
-                 baseline_available: bool = True) -> dict:
-    """The report dict; `status` is DRIFT when any drift (feature, multivariate, concept) was found."""
+                 baseline_available: bool = True, prediction_drift: Optional[dict] = None,
+                 estimated_performance: Optional[list] = None) -> dict:
+    """The report dict (docs/drift_validator.md: drift_report.json).
+
+    Returns:
+      The report; `status` is DRIFT when any drift (feature, multivariate, concept, prediction) was found, else
+      NO_LABELS when concept drift had no usable label, else NO_DRIFT; NO_BASELINE without a baseline.
+    """
+    drifted = (any(e["drift"] for e in features) or (multivariate or {}).get("drift")
+               or (concept_drift or {}).get("drift") or (prediction_drift or {}).get("drift"))
     if not baseline_available:
         status = NO_BASELINE
-    elif any(e["drift"] for e in features) or (multivariate or {}).get("drift") or (concept_drift or {}).get("drift"):
+    elif drifted:
         status = DRIFT
+    elif (concept_drift or {}).get("status") == NO_LABELS:
+        status = NO_LABELS
     else:
         status = NO_DRIFT
-    blocking = blocking_findings(config, features, schema_anomalies, multivariate, concept_drift)
+    blocking = blocking_findings(config, features, schema_anomalies, multivariate, concept_drift, prediction_drift)
     return {
         "report_version": REPORT_VERSION,
         "status": status,
@@ -88,8 +134,11 @@ def build_report(config: DriftConfig, features: List[dict], schema_anomalies: Li
         "schema_anomalies": schema_anomalies,
         "multivariate": multivariate,
         "concept_drift": concept_drift,
+        "prediction_drift": prediction_drift,
+        "estimated_performance": estimated_performance or [],
         "history": history or {"runs": [], "features": {}},
-        "recommendations": recommendations(features, schema_anomalies, multivariate, concept_drift),
+        "recommendations": recommendations(features, schema_anomalies, multivariate, concept_drift,
+                                           prediction_drift, estimated_performance),
     }
 
 
@@ -119,7 +168,8 @@ def _findings(report, config):
     cd = report["concept_drift"]
     first = recommendations([], [], None, cd)
     rest = recommendations(_by_severity(report["features"], config), report["schema_anomalies"],
-                           report["multivariate"], None)
+                           report["multivariate"], None, report.get("prediction_drift"),
+                           report.get("estimated_performance"))
     lines = first + rest
     return lines if sorted(lines) == sorted(report["recommendations"]) else report["recommendations"]
 
@@ -168,24 +218,55 @@ def _multivariate_section(mv):
 def _concept_section(cd):
     if not cd:
         return reports.section("Concept drift", reports.none_note("not computed: no model or labelled feedback"))
-    lo, hi = cd["difference_ci"]
-    parts = [reports.table(["metric", "baseline", "current", "change [95% CI]", "n baseline", "n current", "drift"],
-                           [[cd["metric"], cd["baseline"], cd["current"],
-                             reports.Interval(cd["current"] - cd["baseline"], lo, hi), cd.get("n_baseline"),
-                             cd.get("n_current"), cd["drift"]]], sortable=False)]
-    prior = cd.get("label_prior")
-    if prior:
+    if cd.get("status") == NO_LABELS:
+        return reports.section("Concept drift", reports.findings_list([_concept_line(cd)]))
+    parts = [reports.table(["metric", "primary", "baseline", "current", "change [95% CI]", "n baseline",
+                            "n current", "drift"],
+                           [[m["metric"], m["metric"] == cd["metric"], m["baseline"], m["current"],
+                             reports.Interval(m["difference"], *m["difference_ci"]), cd.get("n_baseline"),
+                             cd.get("n_current"), m["drift"]] for m in cd["metrics"]], sortable=False)]
+    labels = cd.get("label_drift") or {}
+    if labels.get("labels"):
         parts.append(reports.overlaid_distributions(
-            prior["labels"], {"baseline": prior["baseline"], "current": prior["current"]},
-            f"label prior (chi-square p = {reports.format_number(prior['p_value'])})", x_label="label"))
+            labels["labels"], {"baseline": labels["baseline"], "current": labels["current"]},
+            f"label distribution (chi-square p = {reports.format_number(labels['p_value'])})", x_label="label"))
+    elif labels.get("p_value") is not None:
+        parts.append(reports.table(["label test", "statistic", "p-value", "effect (baseline sd)"],
+                                   [[labels["test"], labels["statistic"], labels["p_value"], labels["effect_size"]]],
+                                   sortable=False))
     rates = cd.get("conditional_label_rates") or []
-    parts.append(reports.table(["feature", "bin", "baseline rate", "current rate", "n baseline", "n current",
-                                "q-value", "changed"],
-                               [[r["feature"], r["bin"], r["baseline_rate"], r["current_rate"], r["n_baseline"],
+    regression = cd.get("task") == "regression"
+    what = ["baseline mean", "current mean"] if regression else ["baseline rate", "current rate"]
+    keys = ["baseline_mean", "current_mean"] if regression else ["baseline_rate", "current_rate"]
+    parts.append(reports.table(["feature", "bin", "class"] + what + ["n baseline", "n current", "q-value", "changed"],
+                               [[r["feature"], r["bin"], r.get("class"), r[keys[0]], r[keys[1]], r["n_baseline"],
                                  r["n_current"], r["q_value"], r["changed"]] for r in rates],
-                               empty="no feature bin with enough rows on both sides for a label rate"))
+                               empty="no feature bin with enough rows on both sides for a conditional "
+                                     + ("mean" if regression else "label rate")))
     return reports.section("Concept drift", *parts,
-                           note="A changed label rate within a feature bin is a change of P(y|x), not covariate shift.")
+                           note=f"Task {cd.get('task')}; primary metric {cd['metric']} decides. A changed label rate "
+                                "within a feature bin is a change of P(y|x), not covariate shift.")
+
+
+def _prediction_section(pd):
+    if not pd or pd.get("test") is None:
+        return ""
+    rows = [[pd["what"], pd["test"], pd["statistic"], pd["p_value"], pd["effect_size"], pd["effect_size_measure"],
+             pd["min_effect"], pd["n_baseline"], pd["n_current"], pd["drift"]]]
+    return reports.section("Prediction drift", reports.table(
+        ["output", "test", "statistic", "p-value", "effect", "effect measure", "minimum", "n baseline", "n current",
+         "drift"], rows, sortable=False), note="The distribution of the model's outputs, baseline vs current.")
+
+
+def _estimate_section(estimated):
+    if not estimated:
+        return ""
+    rows = [[e["metric"], e["value"], e["ci_low"], e["ci_high"], e["calibrated"], e["baseline_realized"],
+             e["baseline_estimated"], e["n_current"]] for e in estimated]
+    return reports.section("Estimated performance (no labels)", reports.table(
+        ["metric", "estimate", "95% low", "95% high", "calibrated on baseline", "baseline realized",
+         "baseline estimated", "n current"], rows, sortable=False),
+        note="Confidence-based estimate from the model's probabilities (CBPE); trusted only when calibrated.")
 
 
 HISTORY_SERIES = 6
@@ -234,7 +315,9 @@ def _summary(report, config):
     if mv:
         figures.append(("domain classifier AUC", f"{reports.format_number(mv['auc'])} "
                                                  f"(p = {reports.format_number(mv['p_value'])})"))
-    if cd:
+    if cd and cd.get("status") == NO_LABELS:
+        figures.append(("model quality", "not checked: no usable label"))
+    elif cd:
         lo, hi = cd["difference_ci"]
         change = reports.Interval(cd["current"] - cd["baseline"], lo, hi).text()
         figures.append((f"model {cd['metric']} change", change))
@@ -246,7 +329,7 @@ def _summary(report, config):
 
 
 def render_html(report: dict) -> str:
-    """The standalone HTML page of a drift report (every value escaped).
+    """The standalone HTML page of a drift report (inline CSS and SVG, every data value escaped).
 
     Args:
       report: the dict from `build_report` (or read back from drift_report.json).
@@ -255,7 +338,7 @@ def render_html(report: dict) -> str:
       The HTML document.
     """
     features = report["features"]
-    config = DriftConfig(**report["config"])
+    config = configs.from_dict(DriftConfig, report["config"], "drift report config")
     summary, tone = _summary(report, config)
     sections = [reports.section("Findings", reports.findings_list(_findings(report, config))),
                 reports.section("Per-feature drift", *_effect_charts(features, config),
@@ -283,8 +366,11 @@ def render_html(report: dict) -> str:
                                           [[a["feature"] or "(dataset)", a["type"], a["description"]]
                                            for a in anomalies], wrap=["description"])))
     sections += [_multivariate_section(report["multivariate"]), _concept_section(report["concept_drift"]),
+                 _prediction_section(report.get("prediction_drift")),
+                 _estimate_section(report.get("estimated_performance")),
                  _history_section(report["history"], features),
                  reports.section("Settings", reports.key_values(sorted(report["config"].items()), exact=True))]
+    sections = [s for s in sections if s]
     ctx = report.get("context", {})
     subtitle = (f"current {ctx.get('current', '?')} vs baseline {ctx.get('baseline', '?')}; environment "
                 f"{config.environment}")
@@ -293,4 +379,5 @@ def render_html(report: dict) -> str:
 
 
 def write(output_dir: str, report: dict):
+    """Write drift_report.json and drift_report.html into `output_dir` (any filesystem, through artifact_io)."""
     return reports.write_report(output_dir, "drift", report, render_html(report))

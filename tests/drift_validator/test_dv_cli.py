@@ -20,7 +20,8 @@ def _write_csv(path, n, seed, shift=0.0, broken_model=False):
             payment = rng.choice(["Cash", "Credit Card", "Mobile"], p=[0.5, 0.4, 0.1] if not shift else [0.3, 0.4, 0.3])
             score = 1 / (1 + np.exp(-(fare - 10) / 2))
             label = int(rng.random() < (0.5 if broken_model else score))
-            writer.writerow([f"{fare:.2f}", f"{miles:.3f}" if rng.random() > 0.05 else "", payment, label, f"{score:.4f}"])
+            writer.writerow([f"{fare:.2f}", f"{miles:.3f}" if rng.random() > 0.05 else "", payment, label,
+                             f"{score:.4f}"])
 
 
 @pytest.fixture(scope="module")
@@ -47,7 +48,8 @@ def test_shifted_data_and_broken_concept_exit_1(data, capsys):
     assert report["concept_drift"]["drift"] and report["multivariate"]["drift"]
     assert os.path.exists(os.path.join(out, "drift_report.html"))
     out = capsys.readouterr().out
-    assert out.startswith("dcai drift: DRIFT (blocks): 2 of 3 features drifted (fare, payment); ") and out.count("\n") == 1
+    assert out.startswith("dcai drift: DRIFT (blocks): 2 of 3 features drifted (fare, payment); ")
+    assert out.count("\n") == 1
 
 
 def test_same_distribution_exits_0(data):
@@ -65,14 +67,15 @@ def test_bad_input_exits_2_with_the_path_or_column_named(data, capsys):
     assert f"--baseline {missing}: no such file or directory" in capsys.readouterr().err
     assert main(["drift", "--baseline", paths["baseline"], "--current", paths["same"], "--label-column", "tip",
                  "--prediction-column", "score", "--output-dir", str(root / "o2")]) == 2
-    assert "label column 'tip' is absent" in capsys.readouterr().err
+    assert "no label column 'tip'" in capsys.readouterr().err
     assert main(["drift", "--baseline", paths["baseline"], "--current", paths["same"], "--config", '{"q": 2}',
                  "--output-dir", str(root / "o3")]) == 2
     empty = root / "empty.csv"
     empty.write_text("fare,miles,payment,label,score\n")
     capsys.readouterr()
-    assert main(["drift", "--baseline", paths["baseline"], "--current", str(empty), "--output-dir", str(root / "o4")]) == 2
-    assert f"the current statistics hold 0 examples ({empty})" in capsys.readouterr().err
+    assert main(["drift", "--baseline", paths["baseline"], "--current", str(empty),
+                 "--output-dir", str(root / "o4")]) == 2
+    assert f"--current {empty} holds 0 rows: nothing to compare" in capsys.readouterr().err
     assert main(["drift", "--baseline", str(empty), "--current", paths["same"], "--output-dir", str(root / "o5")]) == 2
     assert f"--baseline {empty} holds 0 rows: nothing to compare with (status NO_BASELINE)" in capsys.readouterr().err
     assert not (root / "o5" / "drift_report.json").exists()  # bad input leaves no report that could look current

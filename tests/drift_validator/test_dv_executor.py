@@ -15,7 +15,7 @@ from tfx.utils import io_utils
 from tfx_dcai.artifacts import DriftBlessing, DriftReport
 from tfx_dcai.drift_validator.config import DriftConfig
 from tfx_dcai.drift_validator.executor import Executor
-from tfx_dcai.drift_validator.validation import DriftInputError
+from tfx_dcai.drift_validator.analysis import DriftInputError
 from tfx_dcai.reports import read_report
 from tfx_dcai.tf_example import read_gzipped, to_example
 from tfx_dcai.beam_options import LOCAL_BEAM_ARGS  # noqa: E402
@@ -66,9 +66,8 @@ def _outputs(tmp_path):
 def _run(tmp_path, inputs, **properties):
     outputs = _outputs(tmp_path)
     config = properties.pop("config", DriftConfig(sample_size=1500, permutations=200, bootstrap=200))
-    Executor(Executor.Context(beam_pipeline_args=list(LOCAL_BEAM_ARGS),
-                              tmp_dir=str(tmp_path / "tmp"))).Do(inputs, outputs, {"config": config.to_json(),
-                                                                                   **properties})
+    context = Executor.Context(beam_pipeline_args=list(LOCAL_BEAM_ARGS), tmp_dir=str(tmp_path / "tmp"), unique_id="1")
+    Executor(context).Do(inputs, outputs, {"config": config.to_json(), **properties})
     report = read_report(outputs["drift_report"][0].uri, "drift")
     return report, outputs
 
@@ -113,7 +112,8 @@ def test_planted_shift_blocks_and_names_the_features(tmp_path, baseline_statisti
     current_root = str(tmp_path / "current")
     _write_statistics(os.path.join(current_root, "stats"), "serving", rows)
     _write_examples(os.path.join(current_root, "examples"), "serving", rows)
-    current_stats = _artifact(standard_artifacts.ExampleStatistics, os.path.join(current_root, "stats"), ["serving"], 21)
+    current_stats = _artifact(standard_artifacts.ExampleStatistics, os.path.join(current_root, "stats"), ["serving"],
+                              21)
     current_examples = _artifact(standard_artifacts.Examples, os.path.join(current_root, "examples"), ["serving"], 22)
     report, outputs = _run(tmp_path, {"statistics": [current_stats], "baseline_statistics": [baseline_statistics],
                                       "schema": [schema], "examples": [current_examples],
@@ -153,7 +153,7 @@ def test_concept_drift_from_a_prediction_column(tmp_path, baseline_statistics):
     assert concept["metric"] == "auc" and concept["drift"] and concept["difference_ci"][1] < 0
     assert report["status"] == "DRIFT" and report["blocking"] == ["concept_drift"]
     missing_label = DriftConfig(label_key="big_tipper", prediction_key="score", sample_size=100)
-    with pytest.raises(DriftInputError, match="label column 'big_tipper' is absent from the baseline examples"):
+    with pytest.raises(DriftInputError, match="label column .big_tipper. is absent from the evaluation examples"):
         _run(tmp_path, {"statistics": [labelled_stats], "baseline_statistics": [labelled_stats],
                         "baseline_examples": [examples], "feedback_examples": [examples]},
              config=missing_label, evaluation_split="eval", feedback_split="feedback")
@@ -168,3 +168,85 @@ def test_no_baseline_is_never_a_pass(tmp_path, baseline_statistics, schema):
 def test_ambiguous_split_is_a_clear_error(tmp_path, baseline_statistics):
     with pytest.raises(DriftInputError, match=r"splits \['train', 'eval'\]; name the one to use"):
         _run(tmp_path, {"statistics": [baseline_statistics], "baseline_statistics": [baseline_statistics]})
+
+
+def _copy_tree_to_ram(local_dir, ram_dir):
+    from tfx.dsl.io import fileio
+    for root, _, files in os.walk(local_dir):
+        for name in files:
+            target = os.path.join(ram_dir, os.path.relpath(os.path.join(root, name), local_dir))
+            fileio.makedirs(os.path.dirname(target))
+            with open(os.path.join(root, name), "rb") as f:  # local
+                data = f.read()
+            with fileio.open(target, "wb") as f:
+                f.write(data)
+
+
+def test_outputs_and_inputs_on_a_non_local_filesystem(tmp_path, monkeypatch, baseline_examples):
+    """Statistics, schema and every output on TF's ram:// filesystem (through fileio); the examples (read by Beam,
+    which has no ram:// filesystem) stay local. The outputs are there, nothing was written locally, and the
+    executor's scratch samples are gone."""
+    from tfx.dsl.io import fileio
+    monkeypatch.chdir(tmp_path)
+    ram = f"ram://dv-test-{os.getpid()}"
+    _copy_tree_to_ram(os.path.join(TESTDATA, "statistics_gen"), f"{ram}/stats")
+    _copy_tree_to_ram(SCHEMA, f"{ram}/schema")
+    stats = _artifact(standard_artifacts.ExampleStatistics, f"{ram}/stats", ["train", "eval"], 61)
+    schema = _artifact(standard_artifacts.Schema, f"{ram}/schema", artifact_id=62)
+    outputs = {"anomalies": [_artifact(standard_artifacts.ExampleAnomalies, f"{ram}/out/anomalies")],
+               "drift_report": [_artifact(DriftReport, f"{ram}/out/report")],
+               "blessing": [_artifact(DriftBlessing, f"{ram}/out/blessing")]}
+    scratch = tmp_path / "executor_tmp"
+    before = set(os.listdir(tmp_path))
+    config = DriftConfig(sample_size=500, permutations=50, bootstrap=50)
+    Executor(Executor.Context(beam_pipeline_args=list(LOCAL_BEAM_ARGS), tmp_dir=str(scratch), unique_id="7")).Do(
+        {"statistics": [stats], "baseline_statistics": [stats], "schema": [schema], "examples": [baseline_examples],
+         "baseline_examples": [baseline_examples]}, outputs,
+        {"config": config.to_json(), "current_split": "eval", "baseline_split": "train"})
+    assert fileio.exists(f"{ram}/out/report/drift_report.json") and fileio.exists(f"{ram}/out/report/drift_report.html")
+    assert fileio.exists(f"{ram}/out/anomalies/Split-eval/SchemaDiff.pb")
+    report = read_report(f"{ram}/out/report", "drift")
+    assert report["multivariate"]["rows_seen"]["current"] > 0
+    assert set(os.listdir(tmp_path)) - before <= {"executor_tmp"}  # no local "ram:" folder
+    leftovers = [os.path.join(r, f) for r, _, fs in os.walk(scratch) for f in fs]
+    assert not leftovers, leftovers
+    assert not os.path.exists(os.path.join(str(tmp_path), "ram:"))
+    # the statistics-only path with even the executor's tmp dir on ram://
+    outputs["drift_report"] = [_artifact(DriftReport, f"{ram}/out2/report")]
+    Executor(Executor.Context(beam_pipeline_args=list(LOCAL_BEAM_ARGS), tmp_dir=f"{ram}/tmp", unique_id="8")).Do(
+        {"statistics": [stats], "baseline_statistics": [stats], "schema": [schema]}, outputs,
+        {"config": config.to_json(), "current_split": "eval", "baseline_split": "train"})
+    assert fileio.exists(f"{ram}/out2/report/drift_report.json")
+    assert set(os.listdir(tmp_path)) - before <= {"executor_tmp"}
+
+
+def test_the_component_rejects_bad_config_and_inputs_that_cannot_work_together():
+    from tfx.types import channel_utils
+
+    from tfx_dcai.drift_validator.component import DriftValidator
+    from tfx_dcai.errors import InputError
+
+    stats = channel_utils.as_channel([standard_artifacts.ExampleStatistics()])
+    examples = channel_utils.as_channel([standard_artifacts.Examples()])
+    model = channel_utils.as_channel([standard_artifacts.Model()])
+    for bad in ({"q": 2}, {"min_auc": 0.2}, {"sample_size": 0}, {"policy": {"nope": "block"}}, {"task": "ranking"},
+                {"feature_overrides": {"x": {"min_effect": -1}}}, {"unknown": 1}, {"label_key": "y",
+                                                                                  "prediction_key": "y"}):
+        with pytest.raises(InputError):
+            DriftValidator(statistics=stats, baseline_statistics=stats, config=bad)
+    with pytest.raises(InputError, match="current_split must be a split name"):
+        DriftValidator(statistics=stats, current_split="")
+    with pytest.raises(InputError, match="compared with itself"):
+        DriftValidator(statistics=stats, baseline_statistics=stats, current_split="train", baseline_split="train")
+    with pytest.raises(InputError, match="feedback_examples need config label_key"):
+        DriftValidator(statistics=stats, baseline_statistics=stats, baseline_examples=examples,
+                       feedback_examples=examples, model=model)
+    with pytest.raises(InputError, match="need a model or config prediction_key"):
+        DriftValidator(statistics=stats, baseline_examples=examples, feedback_examples=examples,
+                       config={"label_key": "y"})
+    with pytest.raises(InputError, match="examples need baseline_examples"):
+        DriftValidator(statistics=stats, examples=examples)
+    ok = DriftValidator(statistics=stats, baseline_statistics=stats, baseline_examples=examples,
+                        feedback_examples=examples, model=model,
+                        config={"label_key": "y", "class_labels": ["a", "b", "c"], "task": "multiclass"})
+    assert DriftConfig.from_json(ok.exec_properties["config"]).class_labels == ("a", "b", "c")

@@ -4,7 +4,8 @@ import pytest
 from scipy import stats
 from sklearn.metrics import roc_auc_score
 
-from tfx_dcai.drift_validator.multivariate import auc, domain_classifier_drift, permutation_p_value
+from tfx_dcai.drift_validator.multivariate import domain_classifier_drift, permutation_p_value
+from tfx_dcai.metrics import auc
 
 
 def test_auc_matches_sklearn_with_ties():

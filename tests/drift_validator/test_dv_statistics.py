@@ -8,6 +8,8 @@ from scipy.spatial import distance
 from statsmodels.stats.multitest import multipletests
 
 from tfx_dcai.drift_validator import distributions as dist
+from tfx_dcai.drift_validator.config import DriftConfig
+from tfx_dcai.drift_validator.feature_drift import compare_statistics
 from tfx_dcai.drift_validator.binned_measures import jensen_shannon, population_stability_index
 from tfx_dcai.drift_validator.categorical_drift import categorical_drift, chi_square, contingency_table
 from tfx_dcai.multiple_testing import benjamini_hochberg
@@ -158,11 +160,11 @@ def test_chi_square_matches_scipy_chi2_contingency():
     assert result.dof == expected.dof == 6
 
 
-def test_new_value_at_serving_lands_in_other_and_is_detected():
+def test_new_value_at_serving_is_its_own_column_and_is_detected():
     base = {"a": 500.0, "b": 500.0}
     cur = {"a": 300.0, "b": 300.0, "new": 400.0}
     result = categorical_drift(base, 1000, cur, 1000)
-    assert result.categories == ["a", "b", "__other__"]
+    assert result.categories == ["a", "b", "__new__"]
     assert result.current_shares[-1] == pytest.approx(0.4)
     assert result.p_value < 1e-50
     assert result.l_infinity == pytest.approx(0.4)
@@ -197,3 +199,58 @@ def test_benjamini_hochberg_published_example_and_statsmodels():
 def test_benjamini_hochberg_skips_nan():
     q = benjamini_hochberg([0.01, math.nan, 0.04])
     assert math.isnan(q[1]) and q[0] == pytest.approx(0.02) and q[2] == pytest.approx(0.04)
+
+
+def test_a_whole_vocabulary_change_drifts_even_when_both_value_lists_are_cut():
+    # 1,500 values per side, no overlap, TFDV lists only the 1,000 most frequent of each: nothing is "known" on
+    # both sides. The current mass on values the baseline does not list (its baseline count bounded above by the
+    # baseline's unlisted mass) and the baseline mass the current lacks are their own columns.
+    base = {f"b{i}": 10.0 for i in range(1000)}
+    cur = {f"c{i}": 10.0 for i in range(1000)}
+    result = categorical_drift(base, 15000, cur, 15000, baseline_complete=False, current_complete=False)
+    assert result.categories[:2] == ["__new__", "__vanished__"]
+    assert result.current_shares[0] == pytest.approx(2 / 3) and result.baseline_shares[0] == pytest.approx(1 / 3)
+    assert result.l_infinity == pytest.approx(1 / 3) and result.p_value < 1e-100
+    same = categorical_drift(base, 15000, {**base}, 15000)
+    assert same.l_infinity == pytest.approx(0.0) and same.p_value > 0.5
+
+
+def test_whole_vocabulary_change_in_real_tfdv_statistics_is_feature_drift():
+    import pyarrow as pa
+    import tensorflow_data_validation as tfdv
+    from tensorflow_data_validation.statistics.stats_impl import generate_statistics_in_memory
+
+    def stats(prefix):
+        values = [[f"{prefix}{i % 1500}".encode()] for i in range(15000)]
+        batch = pa.RecordBatch.from_arrays([pa.array(values, pa.list_(pa.binary()))], ["city"])
+        return generate_statistics_in_memory(batch, tfdv.StatsOptions()).datasets[0]
+
+    entry = compare_statistics(stats("old"), stats("new"), DriftConfig())[0]
+    assert entry["drift"] and entry["effect_size"] >= 0.3 and entry["q_value"] < 1e-10
+    assert entry["measures"]["new_value_share_current"] >= 2 / 3 - 0.01  # at least the listed part
+
+
+@pytest.mark.parametrize("poison", ["nan", "inf", "huge", "mixed"])
+def test_non_finite_values_are_counted_and_tested_never_a_nan_effect_that_passes(poison):
+    import pyarrow as pa
+    import tensorflow_data_validation as tfdv
+    from tensorflow_data_validation.statistics.stats_impl import generate_statistics_in_memory
+
+    rng = np.random.default_rng(0)
+
+    def stats(values):
+        batch = pa.RecordBatch.from_arrays([pa.array([[v] for v in values], pa.list_(pa.float64()))], ["x"])
+        return generate_statistics_in_memory(batch, tfdv.StatsOptions(num_quantiles_histogram_buckets=100)).datasets[0]
+
+    clean = rng.normal(0, 1, 4000)
+    dirty = rng.normal(0, 1, 4000)
+    bad = {"nan": [np.nan], "inf": [np.inf, -np.inf], "huge": [1e308, -1e308],
+           "mixed": [np.nan, np.inf, -np.inf, 1e308, -1e308]}[poison]
+    dirty[:1000] = np.resize(bad, 1000)  # 25% poisoned
+    entry = compare_statistics(stats(clean), stats(dirty), DriftConfig())[0]
+    assert entry["drift"], entry
+    assert entry["effect_size"] is not None and not math.isnan(entry["effect_size"])
+    if poison in ("nan", "mixed"):
+        assert entry["nan_test"]["drift"] and entry["measures"]["nan_current"] >= 200
+    same = compare_statistics(stats(clean), stats(rng.normal(0, 1, 4000)), DriftConfig())[0]
+    assert not same["drift"]
