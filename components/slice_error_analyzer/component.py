@@ -11,6 +11,7 @@ from tfx.dsl.components.base.base_beam_component import BaseBeamComponent
 from tfx.types import component_spec, standard_artifacts
 
 from tfx_dcai import configs
+from tfx_dcai.errors import InputError
 from tfx_dcai.artifacts import LabelConsistencyReport, SliceBlessing, SliceReport, SlicingSpecs
 from tfx_dcai.slice_error_analyzer import executor
 from tfx_dcai.slice_error_analyzer.config import SliceConfig
@@ -64,11 +65,16 @@ def make_config(config=None, **fields) -> SliceConfig:
     """
     if isinstance(config, str) and not config.lstrip().startswith("{"):
         config, fields = None, dict(fields, label_key=fields.get("label_key") or config)  # old 3rd positional
-    base = configs.coerce(SliceConfig, config, "SliceErrorAnalyzer config")
-    for name in LIST_FIELDS:
-        if name in fields:
-            fields[name] = _as_list(name, fields[name])
-    return configs.replace(base, "SliceErrorAnalyzer", **fields)
+    try:
+        base = configs.coerce(SliceConfig, config, "SliceErrorAnalyzer config")
+        for name in LIST_FIELDS:
+            if name in fields:
+                fields[name] = _as_list(name, fields[name])
+        return configs.replace(base, "SliceErrorAnalyzer", **fields)
+    except SliceInputError:
+        raise
+    except InputError as exc:  # unknown keys, wrong types (tfx_dcai.configs): one error type for the component
+        raise SliceInputError(str(exc)) from None
 
 
 class SliceErrorAnalyzer(BaseBeamComponent):

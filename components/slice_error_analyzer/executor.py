@@ -177,7 +177,7 @@ class Executor(base_beam_executor.BaseBeamExecutor):
                     [pool], split, _TELEMETRY, schema=schema, raw_record_column_name=RAW_RECORD_COLUMN).BeamSource()
                     for split in artifact_utils.decode_split_names(pool.split_names)]
                 _ = (parts | "Pool" >> beam.Flatten()
-                     | "PoolCandidates" >> PoolCandidates(encodings, targets, budget, _raw_records)
+                     | "PoolCandidates" >> PoolCandidates(encodings, targets, budget, selection.raw_records)
                      | "WriteCandidates" >> beam.Map(write_pickle, path))
             candidates = read_pickle(path)
             if candidates is not None:
@@ -186,12 +186,6 @@ class Executor(base_beam_executor.BaseBeamExecutor):
         _write_selection(output, [(targets[j].description, record) for j, record in chosen])
         output.set_int_custom_property("rows", len(chosen))
         return selection.summary(budget, per_slice, len(chosen), pool_rows)
-
-
-def _raw_records(batch, rows) -> list:
-    raw = batch.column(batch.schema.names.index(RAW_RECORD_COLUMN))
-    values = columns.first_values(raw) if columns.is_list_type(raw.type) else raw
-    return [values[int(i)].as_py() for i in rows]
 
 
 def _write_selection(output: types.Artifact, rows) -> None:

@@ -64,13 +64,23 @@ def row_hashes(batch: pa.RecordBatch, names: Optional[Sequence[str]] = None) -> 
         return int.from_bytes(hashlib.sha256(data).digest()[:8], "big")
 
     if RAW_RECORD_COLUMN in batch.schema.names:
-        raw = batch.column(batch.schema.names.index(RAW_RECORD_COLUMN))
-        records = columns.first_values(raw).to_pylist() if columns.is_list_type(raw.type) else raw.to_pylist()
-        return np.array([digest(r if isinstance(r, bytes) else r.encode("utf-8")) for r in records], np.uint64)
+        return np.array([digest(r) for r in raw_records(batch)], np.uint64)
     names = list(names or batch.schema.names)
     texts = [_texts(batch.column(batch.schema.names.index(n))) for n in names]
     return np.array([digest("\x1f".join(row).encode("utf-8")) for row in zip(*texts)], np.uint64) if texts else \
         np.zeros(batch.num_rows, np.uint64)
+
+
+def raw_records(batch: pa.RecordBatch, rows=None) -> list:
+    """The serialized records (bytes) of a batch read with RAW_RECORD_COLUMN (only `rows` when given)."""
+    raw = batch.column(batch.schema.names.index(RAW_RECORD_COLUMN))
+    if isinstance(raw, pa.ChunkedArray):
+        raw = raw.combine_chunks()
+    if columns.is_list_type(raw.type):
+        raw = raw.flatten()  # one record per row
+    if rows is not None:
+        raw = raw.take(pa.array(rows, pa.int64()))
+    return raw.to_pylist()
 
 
 def _texts(column) -> List[str]:
