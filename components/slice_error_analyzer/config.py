@@ -25,7 +25,8 @@ class SliceConfig:
 
     Attributes: see each field's help text; `label_key` is required wherever the analysis runs.
     """
-    label_key: Optional[str] = option(None, flag="--label-column", help="label column (required)")
+    label_key: Optional[str] = option(None, flag="--label-column",
+                                     help="label column (required, on the command line or in --config)")
     prediction_key: Optional[str] = option(
         None, flag="--prediction-column",
         help="column P of the examples holding the prediction (probability of the positive class, predicted "
@@ -38,10 +39,10 @@ class SliceConfig:
         help="error_rate, log_loss or recall (classification), abs_error or squared_error (regression); "
              "none: error_rate, or abs_error for regression")
     recall_class: Optional[str] = option(
-        None, help="the class whose recall metric=recall analyses (default for a binary task: the positive class)")
+        None, help="the class whose recall metric=recall analyses (none: the positive class of a binary task)")
     split: str = option("eval", cli=False, help="split of the examples to analyse (component)")
     include_features: Tuple[str, ...] = option((), flag="--include", metavar="A,B,...",
-                                               help="features to slice (default: every feature)")
+                                               help="features to slice (empty: every feature)")
     exclude_features: Tuple[str, ...] = option((), flag="--exclude", metavar="A,B,...",
                                                help="features not to slice (the label and predictions never are)")
     max_level: int = option(3, help=f"most predicates per slice (1 to {MAX_LEVEL})")
