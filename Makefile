@@ -8,7 +8,7 @@ export UV_PYTHON_DOWNLOADS := never
 OUTPUT ?= output
 PYTEST_ARGS ?=
 
-.PHONY: venv demo test test-fast lint lock benchmark clean
+.PHONY: venv demo test test-fast fuzz lint lock benchmark clean
 
 venv:
 	@bash requirements/make_venv.sh $(VENV)
@@ -18,6 +18,9 @@ demo: venv
 
 test: venv
 	$(PY) -m pytest -n 2 --dist loadfile $(PYTEST_ARGS)
+
+fuzz: venv
+	DCAI_FUZZ_EXAMPLES=$${DCAI_FUZZ_EXAMPLES:-200} $(PY) -m pytest -k fuzz $(PYTEST_ARGS)
 
 test-fast: venv
 	$(PY) -m pytest -m "not slow" $(PYTEST_ARGS)

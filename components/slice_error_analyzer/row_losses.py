@@ -31,6 +31,7 @@ MISSING_LABEL = "missing_label"
 MISSING_PREDICTION = predictions.MISSING_PREDICTION
 MISSING_BASELINE = "missing_baseline_prediction"
 SHOWN_CLASSES = 50  # classes listed in the report
+MAX_LOSS = 1e150  # a larger per-row loss counts as loss_not_finite: its square would overflow the sums
 
 
 @dataclasses.dataclass(frozen=True)
@@ -375,7 +376,8 @@ def _losses(batch, labels, source, spec, where, dropped) -> Tuple[np.ndarray, np
     n = batch.num_rows
     pred = _predictions(batch, labels, source, spec, where)
     dropped.update(pred.dropped)
-    row_losses, in_population = slice_metrics.row_losses(spec.metric, pred, spec.recall_class)
+    with np.errstate(over="ignore", invalid="ignore"):  # overflowing losses are counted below, not warned about
+        row_losses, in_population = slice_metrics.row_losses(spec.metric, pred, spec.recall_class)
     kept = np.flatnonzero(pred.kept)
     losses = np.full(n, np.nan)
     usable = np.zeros(n, bool)
@@ -384,7 +386,8 @@ def _losses(batch, labels, source, spec, where, dropped) -> Tuple[np.ndarray, np
         dropped[slice_metrics.NOT_RECALL_CLASS] += len(outside)
     inside = kept[in_population]
     values = row_losses[in_population]
-    finite = np.isfinite(values)
+    with np.errstate(invalid="ignore"):
+        finite = np.isfinite(values) & (np.abs(values) <= MAX_LOSS)
     if (~finite).any():
         dropped[slice_metrics.LOSS_NOT_FINITE] += int((~finite).sum())
     losses[inside[finite]] = values[finite]
