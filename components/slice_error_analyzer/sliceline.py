@@ -20,6 +20,7 @@ import numpy as np
 SIZE, ERROR_SUM, ERROR_MAX, ERROR_SQUARES, DIFF_SUM, DIFF_SQUARES = range(6)
 N_STATS = 6
 DENSE_CELLS_LIMIT = 1 << 20
+BOUND_CHUNK = 1 << 18  # candidates bounded at a time
 
 
 @dataclasses.dataclass(frozen=True)
@@ -152,10 +153,15 @@ def next_candidates(state: LatticeState, feature_of: np.ndarray, totals: Totals,
     if not len(rows):
         return np.zeros((0, level), np.int64), 0
     parent_rows = np.stack([p[complete] for p in parent_rows], axis=1)
-    bounds = parent_stats[parent_rows][:, :, [SIZE, ERROR_SUM, ERROR_MAX]].min(axis=1)
-    upper = score_upper_bound(bounds[:, 0], bounds[:, 1], bounds[:, 2], totals, params)
-    large_enough = bounds[:, 0] >= params.min_support
-    promising = large_enough & (upper > _min_top_score(state)) & (upper > 0)
+    bounded = parent_stats[:, [SIZE, ERROR_SUM, ERROR_MAX]]
+    large_enough = np.zeros(len(rows), bool)
+    promising = np.zeros(len(rows), bool)
+    for start in range(0, len(rows), BOUND_CHUNK):  # chunks keep memory at O(chunk), not O(candidates)
+        part = slice(start, start + BOUND_CHUNK)
+        bounds = bounded[parent_rows[part]].min(axis=1)
+        upper = score_upper_bound(bounds[:, 0], bounds[:, 1], bounds[:, 2], totals, params)
+        large_enough[part] = bounds[:, 0] >= params.min_support
+        promising[part] = large_enough[part] & (upper > _min_top_score(state)) & (upper > 0)
     candidates = rows[promising].reshape(-1, level)
     candidates = candidates[np.lexsort(candidates.T[::-1])] if len(candidates) else candidates
     return candidates, int((large_enough & ~promising).sum())
