@@ -1,8 +1,8 @@
 """`dcai slices` wall time on a 20,000-row CSV with a prediction column (the issue's target: under 30 s).
 
 Data: taxi_errors.py (real trips and model predictions, deterministic resample to 20,000 rows). Runs the
-installed CLI entry (`python -m tfx_dcai.pipelines.cli slices ...`) in a fresh process --repeats times; prints the median
-and, as a check, whether TensorFlow stayed out of the process.
+installed CLI entry (`python -m tfx_dcai.pipelines.cli slices ...`) in a fresh process --repeats times; prints the
+median.
 
     .venv/bin/python benchmarks/slice_error_analyzer/bench_cli.py
 """

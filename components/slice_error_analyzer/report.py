@@ -1,59 +1,61 @@
-"""slice_report.json (contract in docs/slice_error_analyzer.md) and its standalone HTML page."""
-import dataclasses
-from typing import List, Optional, Sequence
+"""slice_report.json (the contract in docs/slice_error_analyzer.md) and its standalone HTML page."""
+from typing import List
 
-from tfx_dcai import reports
-from tfx_dcai.slice_error_analyzer import significance
+from tfx_dcai import configs, reports
+from tfx_dcai.slice_error_analyzer import row_losses, significance, slice_metrics
 from tfx_dcai.slice_error_analyzer.config import SliceConfig
-from tfx_dcai.slice_error_analyzer.encoding import NUMERIC, FeatureEncoding, describe
+from tfx_dcai.slice_error_analyzer.encoding import NUMERIC, describe
 
 REPORT_NAME = "slice"  # files: slice_report.json, slice_report.html
-REPORT_VERSION = 1
+REPORT_VERSION = 2
 SIGNIFICANT = "SIGNIFICANT_SLICES"
 NONE_SIGNIFICANT = "NO_SIGNIFICANT_SLICE"
 
 
-def _feature_entry(encoding: FeatureEncoding) -> dict:
-    entry = {"name": encoding.name, "kind": encoding.kind, "codes": encoding.domain}
-    if encoding.kind == NUMERIC:
-        entry["bin_edges"] = list(encoding.edges)
-    else:
-        entry["top_values"] = list(encoding.values)
-    return entry
+def build_report(slices: List[dict], search: dict, counts, setup, config: SliceConfig, notes: List[str],
+                 blessing: dict) -> dict:
+    """The report dict.
 
+    Args:
+      slices: the listed slices (analysis.analyze).
+      search: n_evaluated, n_pruned, n_significant, n_not_tested, sliceline_top_k.
+      counts: the row_losses.RowCounts of the analysed rows.
+      setup: the passes.Setup (encodings, PredictionSpec, notes).
+      config: the SliceConfig.
+      notes: remarks (why a result is empty, features left out, constant features).
+      blessing: {verdict, reason}.
 
-def build_report(analysis: Optional[dict], counts, encodings: Sequence[FeatureEncoding], config: SliceConfig,
-                 notes: List[str], blessing: dict) -> dict:
-    """The report dict; `analysis` is None when there was nothing to search (notes say why)."""
-    is_rate = config.metric == "error_rate"
+    Returns:
+      The report dict (report_version 2).
+    """
+    spec, encodings = setup.spec, setup.encodings
+    metric, is_rate = spec.metric, slice_metrics.is_rate(spec.metric)
     n = counts.used
-    value = counts.error_sum / n if n else None
-    low, high = (significance.slice_interval(is_rate, n, counts.error_sum, counts.error_squares) if n
-                 else (None, None))
-    slices = analysis["slices"] if analysis else []
+    low, high = significance.slice_interval(is_rate, n, counts.loss_sum, counts.loss_squares)
+    low, high = slice_metrics.shown_interval(metric, float(low), float(high))
     significant = any(s["significant"] for s in slices)
-    parameters = dataclasses.asdict(config)
+    parameters = configs.to_dict(config)
     parameters["min_support"] = config.min_support_for(n)
     constant = [e.name for e in encodings if (e.edges if e.kind == NUMERIC else e.values[1:]) == ()]
-    findings = [s["recommendation"] for s in slices if s["significant"]]
     if constant:
         notes = notes + [f"feature(s) with a single value cannot split the data: {', '.join(constant)}"]
+    prediction = spec.report_entry()
     return {
         "report_version": REPORT_VERSION,
         "status": SIGNIFICANT if significant else NONE_SIGNIFICANT,
         "blessing": blessing,
-        "overall": {"n": n, "metric": config.metric, "value": value, "ci_low": float(low) if n else None,
-                    "ci_high": float(high) if n else None},
-        "rows": {"read": counts.read, "used": counts.used, "dropped_missing_label": counts.dropped_missing_label,
-                 "dropped_missing_prediction": counts.dropped_missing_prediction},
+        "task": spec.task,
+        "prediction": prediction,
+        "overall": {"n": n, "metric": metric, "value": slice_metrics.shown_value(metric, counts.loss_sum / n),
+                    "ci_low": low, "ci_high": high},
+        "rows": {"read": counts.read, "used": counts.used, **row_losses.dropped_legacy(counts),
+                 "dropped": dict(sorted(counts.dropped.items()))},
         "parameters": parameters,
-        "features": [_feature_entry(e) for e in encodings],
-        "n_evaluated": analysis["n_evaluated"] if analysis else 0,
-        "n_pruned": analysis["n_pruned"] if analysis else 0,
-        "n_significant": analysis["n_significant"] if analysis else 0,
+        "features": [e.to_entry() for e in encodings],
+        **{key: search[key] for key in ("n_evaluated", "n_pruned", "n_significant", "n_not_tested")},
         "slices": slices,
-        "sliceline_top_k": analysis["sliceline_top_k"] if analysis else [],
-        "findings": findings,
+        "sliceline_top_k": search["sliceline_top_k"],
+        "findings": [s["recommendation"] for s in slices if s["significant"]],
         "notes": notes,
     }
 
@@ -114,10 +116,11 @@ def render_html(report: dict) -> str:
               for s in slices]
     summary, tone = _summary(report)
     rows = report["rows"]
+    prediction = report.get("prediction") or {}
     counts = reports.key_values([
         ("rows read", rows["read"]), ("rows used", overall["n"]),
-        ("dropped (no label)", rows["dropped_missing_label"]),
-        ("dropped (no prediction)", rows["dropped_missing_prediction"]),
+        ("dropped (by reason)", ", ".join(f"{k}: {v}" for k, v in rows.get("dropped", {}).items()) or "none"),
+        ("task", prediction.get("task", "")),
         (f"overall {metric} [95% CI]",
          reports.Interval(overall["value"], overall["ci_low"], overall["ci_high"]).text()),
         ("slices evaluated", report["n_evaluated"]), ("pruned unevaluated (BH p = 1)", report["n_pruned"]),
@@ -145,6 +148,13 @@ def render_html(report: dict) -> str:
              for f in report["features"]], empty="no feature to slice on")),
         reports.section("Parameters", reports.key_values(report["parameters"].items(), exact=True)),
     ]
+    if report.get("selection"):
+        selection = report["selection"]
+        sections.insert(2, reports.section("Rows chosen from the pool", reports.table(
+            ["slice", "pool rows in slice", "allocated", "chosen"],
+            [[s["slice"], s["available"], s["allocated"], s["chosen"]] for s in selection["per_slice"]],
+            empty="no pool row fell in a significant slice"),
+            note=f"{selection['chosen']} of a budget of {selection['budget']} rows; {selection['rule']}"))
     value = reports.format_number(overall["value"])
     return reports.page("Slice error analysis", report["status"], tone == "ok", sections,
                         subtitle=f"{reports.format_number(overall['n'])} rows, {metric} = {value}",
@@ -152,4 +162,5 @@ def render_html(report: dict) -> str:
 
 
 def write(report: dict, output_dir: str):
+    """Write slice_report.json and slice_report.html into `output_dir` (any filesystem)."""
     return reports.write_report(output_dir, REPORT_NAME, report, render_html(report))

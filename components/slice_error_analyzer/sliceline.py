@@ -12,7 +12,6 @@ Statistics are evaluated elsewhere (in Beam over record batches, or `evaluate_ca
 module only decides what to evaluate next. No TensorFlow, no Beam.
 """
 import dataclasses
-import itertools
 from typing import List, Tuple
 
 import numpy as np
@@ -21,6 +20,7 @@ import numpy as np
 SIZE, ERROR_SUM, ERROR_MAX, ERROR_SQUARES, DIFF_SUM, DIFF_SQUARES = range(6)
 N_STATS = 6
 DENSE_CELLS_LIMIT = 1 << 20
+BOUND_CHUNK = 1 << 18  # candidates bounded at a time
 
 
 @dataclasses.dataclass(frozen=True)
@@ -94,16 +94,40 @@ def _min_top_score(state: LatticeState) -> float:
     return float(state.top_stats[-1, 0]) if len(state.top_stats) else -np.inf
 
 
-def _joined_pairs(parents: np.ndarray, feature_of: np.ndarray, level: int):
-    """Apriori join: two parents with the same first L-2 columns and last columns of different features."""
-    groups = {}
-    for i, row in enumerate(parents.tolist()):
-        groups.setdefault(tuple(row[:level - 2]), []).append(row[-1])
-    for prefix, lasts in groups.items():
-        lasts = sorted(lasts)
-        for a, b in itertools.combinations(lasts, 2):
-            if feature_of[a] != feature_of[b]:
-                yield prefix + (a, b)
+def _row_keys(rows: np.ndarray) -> np.ndarray:
+    """Each row of an int64 matrix as one opaque, comparable value (for exact-match lookups of whole rows)."""
+    rows = np.ascontiguousarray(rows, dtype=np.int64)
+    return rows.view(np.dtype((np.void, 8 * rows.shape[1]))).ravel() if rows.shape[1] else np.zeros(len(rows), "V8")
+
+
+def _find_rows(table: np.ndarray, queries: np.ndarray) -> np.ndarray:
+    """The index of each query row in `table` (rows of the same width), -1 when absent."""
+    if not len(table) or not len(queries):
+        return np.full(len(queries), -1, np.int64)
+    keys = _row_keys(table)
+    order = np.argsort(keys, kind="stable")
+    ordered = keys[order]
+    wanted = _row_keys(queries)
+    position = np.minimum(np.searchsorted(ordered, wanted), len(ordered) - 1)
+    return np.where(ordered[position] == wanted, order[position], -1)
+
+
+def _joined_pairs(parents: np.ndarray, feature_of: np.ndarray):
+    """Apriori join, vectorised: (left, right) parent indices of every pair with the same first L-2 columns and
+    last columns of different features; the candidate is left's columns plus right's last column."""
+    level = parents.shape[1] + 1
+    order = np.lexsort(parents.T[::-1]) if parents.shape[1] else np.arange(len(parents))
+    ordered = parents[order]
+    prefix = _row_keys(ordered[:, :level - 2])
+    starts = np.flatnonzero(np.concatenate([[True], prefix[1:] != prefix[:-1]])) if len(ordered) else np.zeros(0, int)
+    ends = np.append(starts[1:], len(ordered))
+    group_end = np.repeat(ends, ends - starts)
+    after = group_end - np.arange(len(ordered)) - 1  # later members of the same group
+    left = np.repeat(np.arange(len(ordered)), after)
+    first = np.repeat(np.cumsum(after) - after, after)
+    right = left + 1 + (np.arange(len(left)) - first)
+    different = feature_of[ordered[left, -1]] != feature_of[ordered[right, -1]]
+    return order[left[different]], order[right[different]]
 
 
 def next_candidates(state: LatticeState, feature_of: np.ndarray, totals: Totals,
@@ -117,20 +141,30 @@ def next_candidates(state: LatticeState, feature_of: np.ndarray, totals: Totals,
     parents, parent_stats = state.slices[keep], state.stats[keep]
     if level > params.max_level or len(parents) < 2:
         return np.zeros((0, level), np.int64), 0
-    index = {tuple(s): i for i, s in enumerate(parents.tolist())}
-    rows, parent_rows = [], []
-    for candidate in _joined_pairs(parents, feature_of, level):
-        found = [index.get(candidate[:j] + candidate[j + 1:]) for j in range(level)]
-        if None not in found:  # every parent must be valid (the reference prunes the rest)
-            rows.append(candidate)
-            parent_rows.append(found)
-    if not rows:
+    left, right = _joined_pairs(parents, np.asarray(feature_of))
+    rows = np.concatenate([parents[left], parents[right][:, -1:]], axis=1)
+    parent_rows = [left, right]
+    complete = np.ones(len(rows), bool)
+    for j in range(level - 2):  # the parents without one of the shared columns must be valid too
+        found = _find_rows(parents, np.delete(rows, j, axis=1))
+        complete &= found >= 0
+        parent_rows.append(found)
+    rows = rows[complete]
+    if not len(rows):
         return np.zeros((0, level), np.int64), 0
-    bounds = parent_stats[np.asarray(parent_rows)][:, :, [SIZE, ERROR_SUM, ERROR_MAX]].min(axis=1)
-    upper = score_upper_bound(bounds[:, 0], bounds[:, 1], bounds[:, 2], totals, params)
-    large_enough = bounds[:, 0] >= params.min_support
-    promising = large_enough & (upper > _min_top_score(state)) & (upper > 0)
-    return np.asarray(rows, np.int64)[promising].reshape(-1, level), int((large_enough & ~promising).sum())
+    parent_rows = np.stack([p[complete] for p in parent_rows], axis=1)
+    bounded = parent_stats[:, [SIZE, ERROR_SUM, ERROR_MAX]]
+    large_enough = np.zeros(len(rows), bool)
+    promising = np.zeros(len(rows), bool)
+    for start in range(0, len(rows), BOUND_CHUNK):  # chunks keep memory at O(chunk), not O(candidates)
+        part = slice(start, start + BOUND_CHUNK)
+        bounds = bounded[parent_rows[part]].min(axis=1)
+        upper = score_upper_bound(bounds[:, 0], bounds[:, 1], bounds[:, 2], totals, params)
+        large_enough[part] = bounds[:, 0] >= params.min_support
+        promising[part] = large_enough[part] & (upper > _min_top_score(state)) & (upper > 0)
+    candidates = rows[promising].reshape(-1, level)
+    candidates = candidates[np.lexsort(candidates.T[::-1])] if len(candidates) else candidates
+    return candidates, int((large_enough & ~promising).sum())
 
 
 def _top_k(slices: np.ndarray, stats: np.ndarray, scores: np.ndarray, state: LatticeState, totals: Totals,

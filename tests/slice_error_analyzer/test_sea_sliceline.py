@@ -82,7 +82,8 @@ def test_batch_statistics_combine_to_the_whole():
     for row, (a, b) in zip(whole, candidates):
         mask = ((codes + offsets) == a).any(axis=1) & ((codes + offsets) == b).any(axis=1)
         e, d = errors[mask], errors[mask] - baseline[mask]
-        assert list(row) == pytest.approx([mask.sum(), e.sum(), e.max(initial=0), (e * e).sum(), d.sum(), (d * d).sum()])
+        assert list(row) == pytest.approx([mask.sum(), e.sum(), e.max(initial=0), (e * e).sum(), d.sum(),
+                                           (d * d).sum()])
 
 
 def test_candidates_need_every_parent_and_distinct_features():
