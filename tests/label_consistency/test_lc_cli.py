@@ -112,7 +112,7 @@ def test_examples_with_prediction_column_and_schema(tmp_path, capsys):
                                  "--output-dir", str(out)]) == 0
     report = json.loads((out / "label_consistency_report.json").read_text())
     errors = report["label_errors"]
-    assert errors["probabilities"] == "column 'score'" and errors["dropped"] == {"missing_probability": 1}
+    assert errors["probabilities"] == "column 'score'" and errors["dropped"] == {"missing_prediction": 1}
     assert {e["item"] for e in errors["flagged"]} == {f"e{i:03d}" for i in range(3, 100, 10)}
     assert report["xy_conflicts"]["feature_kinds"]["skipped"] == {"legacy": "deprecated"}
     assert agreement(base + ["--prediction-column", "p", "--output-dir", str(tmp_path / "bad")]) == 2
