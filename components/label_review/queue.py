@@ -127,3 +127,10 @@ def write(output_dir: str, report_dict: dict) -> tuple:
     from tfx_dcai import reports
 
     return reports.write_report(output_dir, REPORT_NAME, report_dict, render_html(report_dict))
+
+
+def read_report_artifact(uri: str) -> dict:
+    """label_errors_report.json of a LabelReviewQueue artifact (any filesystem)."""
+    from tfx_dcai import reports
+
+    return reports.read_report(uri, REPORT_NAME)

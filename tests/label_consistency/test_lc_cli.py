@@ -82,7 +82,8 @@ def test_csv_path_imports_no_tensorflow(tmp_path):
     script = ("import sys, time; t = time.time(); import argparse; from tfx_dcai.label_consistency import cli; "
               "p = argparse.ArgumentParser(); cli.add_arguments(p); "
               f"code = cli.run(p.parse_args(['--annotations', {path!r}, '--item-column', 'item', "
-              f"'--annotator-column', 'who', '--label-column', 'lab', '--output-dir', {str(tmp_path / 'o')!r}])).exit_code; "
+              f"'--annotator-column', 'who', '--label-column', 'lab', '--output-dir', "
+              f"{str(tmp_path / 'o')!r}])).exit_code; "
               "print('TF' if 'tensorflow' in sys.modules else 'noTF', round(time.time() - t, 1), code)")
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=str(tmp_path),
                             env={"PYTHONPATH": str(__import__("pathlib").Path(cli.__file__).parents[2]),

@@ -1,5 +1,4 @@
 """LabelConsistencyGen's executor on hand-built artifacts: real TFXIO reads, Beam, tf.Example outputs."""
-import json
 import os
 
 import pytest
@@ -236,8 +235,8 @@ def test_config_one_parameter_from_a_config_a_dict_or_the_documented_keywords():
     annotations = channel_utils.as_channel([standard_artifacts.Examples()])
     by_keywords = LabelConsistencyGen(annotations=annotations, item_column="trip", label_domain=[0, 1],
                                       thresholds=Thresholds(min_alpha=0.7), consensus_splits={"train": 1})
-    by_dict = LabelConsistencyGen(annotations=annotations, config={"item_column": "trip", "label_domain": [0, 1],
-                                                                     "min_alpha": 0.7, "consensus_splits": {"train": 1}})
+    by_dict = LabelConsistencyGen(annotations=annotations, config={
+        "item_column": "trip", "label_domain": [0, 1], "min_alpha": 0.7, "consensus_splits": {"train": 1}})
     by_config = LabelConsistencyGen(annotations=annotations, config=LabelConsistencyConfig(
         item_column="trip", label_domain=(0, 1), min_alpha=0.7, consensus_splits={"train": 1}))
     texts = {c.exec_properties["config"] for c in (by_keywords, by_dict, by_config)}

@@ -7,6 +7,7 @@ from apache_beam.options.pipeline_options import PipelineOptions
 from tensorflow_metadata.proto.v0 import schema_pb2
 
 from tfx_dcai.label_consistency.beam_examples import DiagnoseExamples, ExamplesConfig, label_error_table
+from tfx_dcai.errors import InputError
 from tfx_dcai.label_consistency.items import BadInputError
 from tfx_dcai.label_consistency.schema_features import feature_kinds
 
@@ -93,7 +94,7 @@ def test_absent_or_mismatched_prediction_columns_name_the_column():
         label_error_table(three, ExamplesConfig("y", prediction_column="p"))
     partial = [{"id": str(i), "label": i % 3, "features": {}, "predicted": {"p_0": 0.5, "p_1": 0.5}}
                for i in range(9)]
-    with pytest.raises(BadInputError, match=r"no probability column for class\(es\) \['2'\]: expected \['p_2'\]"):
+    with pytest.raises(InputError, match=r"no probability column for class\(es\) \['2'\]: expected \['p_2'\]"):
         label_error_table(partial, ExamplesConfig("y", prediction_column="p"))
 
 
