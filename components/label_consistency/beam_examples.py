@@ -32,6 +32,7 @@ class ExamplesConfig:
     feature_kinds: Optional[FeatureKinds] = None  # from a Schema: categorical/numeric features; default: Arrow types
     model_dir: Optional[str] = None              # a SavedModel scoring the examples (model_scoring), instead of k-fold
     output_key: Optional[str] = None
+    class_labels: Tuple = ()
     seed: int = 0
 
 
@@ -49,7 +50,19 @@ def examples_config(config, schema=None, model_dir: Optional[str] = None) -> Exa
     return ExamplesConfig(label_column=label, id_column=id_column, features=config.example_features,
                           n_bins=config.n_bins, max_sample=config.max_sample, n_folds=config.n_folds,
                           prediction_column=prediction, feature_kinds=kinds, model_dir=model_dir,
-                          output_key=config.output_key, seed=config.seed)
+                          output_key=config.output_key, class_labels=tuple(config.class_labels), seed=config.seed)
+
+
+def check_columns(names, config: ExamplesConfig, source: str = "examples") -> tuple:
+    """The prediction columns of `names` (the data's columns); BadInputError naming a required column that is
+    missing (label, id, listed features) or the prediction column when neither P nor P_<label> exists."""
+    names = list(names)
+    required = [config.label_column] + ([config.id_column] if config.id_column else []) + list(config.features or [])
+    for column in required:
+        if column not in names:
+            raise BadInputError(f"{source}: no column {column!r}; columns are {sorted(names)}")
+    return (predictions.find_prediction_columns(names, config.prediction_column, source).columns
+            if config.prediction_column else ())
 
 
 def example_rows(batch, config: ExamplesConfig, source: str = "examples"):
@@ -57,12 +70,7 @@ def example_rows(batch, config: ExamplesConfig, source: str = "examples"):
     from tfx_dcai.model_scoring import RAW_RECORD_COLUMN
 
     names = [n for n in batch.schema.names if n != RAW_RECORD_COLUMN]
-    required = [config.label_column] + ([config.id_column] if config.id_column else []) + list(config.features or [])
-    for column in required:
-        if column not in names:
-            raise BadInputError(f"{source}: no column {column!r}; columns are {sorted(names)}")
-    prediction_columns = (predictions.find_prediction_columns(names, config.prediction_column, source).columns
-                          if config.prediction_column else ())
+    prediction_columns = check_columns(names, config, source)
     features = _feature_names(names, config, prediction_columns)
     categorical = set(config.feature_kinds.categorical) if config.feature_kinds else set()
     index = {n: i for i, n in enumerate(batch.schema.names)}
@@ -207,7 +215,14 @@ def _supplied_predictions(sample, labels, config, n_classes: int):
 
     model = ServingModel(config.model_dir, config.output_key)
     output = model.predict([r["raw"] for r in sample])
-    return predictions.from_model_output(labels, output, output_name=model.output_key)
+    return predictions.from_model_output(labels, output, class_labels=_matching(config.class_labels, labels),
+                                         output_name=model.output_key)
+
+
+def _matching(class_labels, labels) -> tuple:
+    """The declared classes as the label values they name (by text), so that "1" names the integer label 1."""
+    by_text = {predictions.label_text(v): v for v in labels if not predictions.is_missing(v)}
+    return tuple(by_text.get(str(c), c) for c in class_labels)
 
 
 def label_error_summary(sample: list, config: ExamplesConfig) -> dict:

@@ -121,10 +121,18 @@ def _examples(args, config):
             from tfx_dcai.label_consistency.items import BadInputError
             raise BadInputError("--schema describes --examples: pass --examples too")
         return None
-    from tfx_dcai.label_consistency.beam_examples import examples_config
+    from tfx_dcai.label_consistency.beam_examples import check_columns, examples_config
     from tfx_dcai.schema_io import read_schema_file
 
-    return args.examples, examples_config(config, read_schema_file(args.schema) if args.schema else None)
+    settings = examples_config(config, read_schema_file(args.schema) if args.schema else None)
+    check_columns(_column_names(args.examples), settings, args.examples)  # before Beam: fail fast, one line
+    return args.examples, settings
+
+
+def _column_names(path):
+    from tfx_dcai import data_io
+
+    return data_io.column_names(path)
 
 
 def _run_pipeline(path, config, previous, output_dir, examples=None, beam_args=None) -> dict:

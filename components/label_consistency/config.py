@@ -94,6 +94,9 @@ class LabelConsistencyConfig:
                    "(binary), else columns P_<label> (one probability per class)")
     output_key: Optional[str] = option(None, help="the output of the `model` input to use when its serving "
                                                   "signature has several (default: the only one)")
+    class_labels: Tuple[str, ...] = option(
+        (), metavar="A,B,...", help="the `model` input's classes in the order of its output columns (default: the "
+                                    "labels sorted)")
     n_folds: int = option(5, help="folds of the built-in model's out-of-sample probabilities")
     max_sample: int = option(20_000, help="examples (a deterministic sample) confident learning runs on")
     n_bins: int = option(10, help="quantile bins per numeric feature in the X->y conflict keys")

@@ -57,7 +57,11 @@ def run(args, beam_args=None):
         text = artifact_io.read_text(text)
     config = configs.from_args(LabelErrorsConfig, args, LabelErrorsConfig.from_json(text),
                                "--config / label error flags")
+    from tfx_dcai import data_io
+    from tfx_dcai.label_consistency.beam_examples import check_columns
+
     examples_config = config.examples_config(read_schema_file(args.schema) if args.schema else None)
+    check_columns(data_io.column_names(args.examples), examples_config, args.examples)
     command.check_output_dir(args.output_dir, (args.examples,))
     with artifact_io.staged_output_dir(args.output_dir, OUTPUT_FILES) as staging:
         report = find_and_write(args.examples, config, examples_config, staging, beam_args)

@@ -18,6 +18,9 @@ class LabelErrorsConfig:
                    "columns P_<label> (one probability per class)")
     output_key: Optional[str] = option(None, help="the output of the `model` input to use when its serving "
                                                   "signature has several (default: the only one)")
+    class_labels: Tuple[str, ...] = option(
+        (), metavar="A,B,...", help="the `model` input's classes in the order of its output columns (default: the "
+                                    "labels sorted)")
     features: Optional[Tuple[str, ...]] = option(
         None, metavar="F,...", help="features of the built-in model (default: the schema's, else every column but "
                                     "label, id and predictions)")
@@ -61,4 +64,5 @@ class LabelErrorsConfig:
                 or is_prediction_column(f.name, self.prediction_column)])
         return ExamplesConfig(label_column=self.label_column, id_column=self.id_column, features=self.features,
                               n_folds=self.n_folds, prediction_column=self.prediction_column, feature_kinds=kinds,
-                              model_dir=model_dir, output_key=self.output_key, seed=self.seed)
+                              model_dir=model_dir, output_key=self.output_key,
+                              class_labels=tuple(self.class_labels), seed=self.seed)

@@ -251,3 +251,45 @@ def test_config_one_parameter_from_a_config_a_dict_or_the_documented_keywords():
             LabelConsistencyGen(annotations=annotations, config=bad)
     with pytest.raises(InputError, match="unknown key"):
         LabelConsistencyGen(annotations=annotations, typo_field=1)
+
+
+def test_a_model_input_scores_the_examples_for_multiclass_confident_learning(tmp_path):
+    """A 3-class softmax SavedModel (the Trainer's kind of output) replaces the built-in model; planted flips are
+    found on features the built-in model could not use (x is the only feature and decides the class)."""
+    spec = {"x": tf.io.FixedLenFeature([1], tf.float32, default_value=0.0)}
+
+    class Model(tf.Module):
+        @tf.function(input_signature=[tf.TensorSpec([None], tf.string, name="examples")])
+        def serve(self, serialized):
+            x = tf.io.parse_example(serialized, spec)["x"]
+            return {"probabilities": tf.nn.softmax(tf.concat([-4 * x, 2.0 - 4 * tf.abs(x), 4 * x], axis=1))}
+
+    model = Model()
+    model_dir = str(tmp_path / "model")
+    tf.saved_model.save(model, model_dir, signatures={"serving_default": model.serve})
+    model_artifact = standard_artifacts.Model()
+    model_artifact.uri = model_dir
+    rows = []
+    for i in range(150):
+        x = (i % 30 - 15) / 5.0
+        truth = 0 if x < -0.5 else 2 if x > 0.5 else 1
+        label = (truth + 1) % 3 if i % 15 == 7 else truth  # planted flips
+        rows.append({"trip": f"t{i:03d}", "x": x, "big_tipper": ["low", "mid", "high"][label]})
+    annotations = _examples_artifact(str(tmp_path / "a"), _annotation_rows(False))
+    examples = _examples_artifact(str(tmp_path / "e"), rows)
+    outputs = {"report": [LabelConsistencyReport()], "consensus_examples": [standard_artifacts.Examples()],
+               "blessing": [LabelConsistencyBlessing()]}
+    for key, (artifact,) in outputs.items():
+        artifact.uri = str(tmp_path / "m" / key)
+    config = LabelConsistencyConfig(label_domain=("low", "mid", "high"), n_bootstrap=0,
+                                    example_label_column="big_tipper", example_id_column="trip",
+                                    class_labels=("low", "mid", "high"))  # the model's column order
+    context = BaseBeamExecutor.Context(beam_pipeline_args=BEAM_ARGS, tmp_dir=str(tmp_path / "tmp"), unique_id="m")
+    Executor(context).Do({"annotations": [annotations], "examples": [examples], "model": [model_artifact]},
+                         outputs, {"config": config.to_json()})
+    errors = read_report(outputs["report"][0].uri)["label_errors"]
+    assert errors["probabilities"] == f"model {model_dir}" and errors["task"] == "multiclass"
+    assert errors["classes"] == ["low", "mid", "high"]
+    planted = {f"t{i:03d}" for i in range(150) if i % 15 == 7}
+    flagged = {e["item"] for e in errors["flagged"]}
+    assert len(flagged & planted) >= 0.8 * len(planted) and len(flagged & planted) >= 0.8 * len(flagged)
