@@ -3,7 +3,7 @@
 - Framing: a TFRecord is (length as uint64 LE, masked CRC32C of the length, data, masked CRC32C of the data), the
   CRCs from google-crc32c's C code. `frame_records` / `unframe_records` turn records into file bytes and back
   (checking both CRCs); `write_tfrecords` writes a whole file (gzip by default) on any Beam filesystem, also from
-  inside a Beam transform; `read_tfrecords` reads one back.
+  inside a Beam transform; `read_tfrecords` reads one back (tfx_dcai.data_io's streaming reader).
 - Encoding: `encode_columns` turns columns of Python values into serialized tf.Examples with tfx_bsl's C++
   encoder (`RecordBatchToExamplesEncoder`), a batch at a time: int/bool -> int64_list, float -> float_list,
   text/bytes -> bytes_list, None -> the feature is absent from that example; a list value is a feature with
@@ -12,7 +12,6 @@
 
 TensorFlow-based helpers (tfx_dcai.tf_example) predate this module; their callers move here.
 """
-import gzip
 import struct
 from itertools import chain
 from typing import Dict, Iterable, List, Sequence
@@ -89,15 +88,11 @@ def write_tfrecords(path: str, records: Iterable[bytes], gzipped: bool = True) -
 
 
 def read_tfrecords(path: str) -> List[bytes]:
-    """The records of one TFRecord file (gzipped or not: told by its first bytes) on any Beam filesystem."""
-    from apache_beam.io.filesystem import CompressionTypes
-    from apache_beam.io.filesystems import FileSystems
+    """The records of one TFRecord file (gzipped or not) on any Beam filesystem, CRC-checked: tfx_dcai.data_io's
+    reader (errors name the file and the byte offset)."""
+    from tfx_dcai import data_io
 
-    with FileSystems.open(path, compression_type=CompressionTypes.UNCOMPRESSED) as f:
-        data = f.read()
-    if data[:2] == b"\x1f\x8b":
-        data = gzip.decompress(data)
-    return unframe_records(data, path)
+    return list(data_io.read_tfrecords(path))
 
 
 def encode_rows(rows: Sequence[dict]) -> List[bytes]:

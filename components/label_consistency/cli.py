@@ -157,9 +157,10 @@ def _run_pipeline(path, config, previous, output_dir, examples=None, beam_args=N
         if examples is not None:
             from tfx_dcai.label_consistency.beam_examples import DiagnoseExamples
             examples_path, examples_config = examples
-            diagnostics = (data_io.read_record_batches(p, examples_path, "ReadExamples")
+            text = [c for c in (examples_config.id_column, examples_config.label_column) if c]
+            diagnostics = (data_io.read_record_batches(p, examples_path, "ReadExamples", text_columns=text)
                            | DiagnoseExamples(examples_config, source=examples_path))
-        result = (data_io.read_record_batches(p, path, "ReadAnnotations")
+        result = (data_io.read_record_batches(p, path, "ReadAnnotations", text_columns=_text_columns(config))
                   | "Progress" >> row_progress(f"reading {path}")
                   | ComputeLabelConsistency(config, previous, source=path, consensus_location=CONSENSUS_FILE,
                                             examples_diagnostics=diagnostics))
@@ -173,6 +174,13 @@ def _run_pipeline(path, config, previous, output_dir, examples=None, beam_args=N
     artifact_io.remove(scratch_report)
     report_io.write(output_dir, report)
     return report
+
+
+def _text_columns(config) -> tuple:
+    """The CSV columns read as text, never cast: ids always; labels when their order does not matter (nominal,
+    unweighted), so that `01` and `1` stay two labels; numbers where weights or the level need their values."""
+    label = (config.label_column,) if config.level == "nominal" and config.weights is None else ()
+    return (config.item_column, config.annotator_column, *label)
 
 
 def consensus_header_names(config, feature_columns) -> list:

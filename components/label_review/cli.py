@@ -86,7 +86,8 @@ def find_and_write(path, config, examples_config, output_dir, beam_args=None) ->
 
     scratch = os.path.join(output_dir, "label_errors.scratch.json")
     with make_pipeline(beam_args) as p:
-        _ = (data_io.read_record_batches(p, path, "ReadExamples")
+        text = [c for c in (examples_config.id_column, examples_config.label_column) if c]
+        _ = (data_io.read_record_batches(p, path, "ReadExamples", text_columns=text)
              | "Progress" >> row_progress(f"reading {path}")
              | FindLabelErrors(examples_config, source=path)
              | "WriteScratch" >> beam.Map(write_json_file, scratch))

@@ -79,7 +79,7 @@ class ApplyExecutor(base_executor.BaseExecutor):
     """Copies the Examples, replacing the label of each reviewed example in the chosen splits."""
 
     def Do(self, input_dict, output_dict, exec_properties):
-        """Write `cleaned_examples`: every split's files, relabelled where reviewed.
+        """Write `cleaned_examples`: every split's files (gzipped TFRecords), relabelled where reviewed.
 
         Args:
           input_dict: `examples`, `reviewed_labels`.
@@ -106,26 +106,29 @@ class ApplyExecutor(base_executor.BaseExecutor):
             target_dir = artifact_utils.get_split_uri([cleaned], split)
             artifact_io.makedirs(target_dir)
             for name in artifact_io.list_files(source_dir):
-                data = artifact_io.read_bytes(os.path.join(source_dir, name))
+                source = os.path.join(source_dir, name)
                 if split in relabel_splits:
-                    data, hits, changed = relabel_file(data, reviewed, config, os.path.join(source_dir, name))
+                    from tfx_dcai.data_io import read_tfrecords
+
+                    records, hits, changed = relabel_records(read_tfrecords(source), reviewed, config)
                     found |= hits
                     relabelled += changed
-                artifact_io.write_bytes(os.path.join(target_dir, name), data)
+                    from tfx_dcai.tf_records import frame_records
+
+                    artifact_io.write_bytes(os.path.join(target_dir, name), gzip.compress(frame_records(records)))
+                else:
+                    artifact_io.write_bytes(os.path.join(target_dir, name), artifact_io.read_bytes(source))
         cleaned.set_int_custom_property("reviewed", len(reviewed))
         cleaned.set_int_custom_property("relabelled", relabelled)
         cleaned.set_int_custom_property("reviewed_not_found", len(set(reviewed) - found))
 
 
-def relabel_file(data: bytes, reviewed: dict, config: LabelErrorsConfig, source: str) -> tuple:
-    """(new file bytes, ids found, examples whose label changed) of one (gzipped) TFRecord file of tf.Examples."""
+def relabel_records(records, reviewed: dict, config: LabelErrorsConfig) -> tuple:
+    """(records, ids found, examples whose label changed): serialized tf.Examples with the reviewed labels applied."""
     from tensorflow.core.example import example_pb2
 
     from tfx_dcai.predictions import label_text
-    from tfx_dcai.tf_records import frame_records, unframe_records
 
-    gzipped = data[:2] == b"\x1f\x8b"
-    records = unframe_records(gzip.decompress(data) if gzipped else data, source)
     out, found, changed = [], set(), 0
     for record in records:
         example = example_pb2.Example.FromString(record)
@@ -143,8 +146,7 @@ def relabel_file(data: bytes, reviewed: dict, config: LabelErrorsConfig, source:
                 getattr(label, kind).value.append(new)
                 record = example.SerializeToString()
         out.append(record)
-    framed = frame_records(out)
-    return (gzip.compress(framed) if gzipped else framed), found, changed
+    return out, found, changed
 
 
 def _first(feature):

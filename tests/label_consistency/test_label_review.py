@@ -75,19 +75,18 @@ def test_reviewed_labels_replace_the_queued_labels_in_a_copy_of_the_examples(tmp
     from tensorflow.core.example import example_pb2
 
     from tfx_dcai.label_review.config import LabelErrorsConfig
-    from tfx_dcai.label_review.executor import relabel_file
-    from tfx_dcai.tf_records import encode_rows, frame_records, unframe_records
+    from tfx_dcai.label_review.executor import relabel_records
+    from tfx_dcai.tf_records import encode_rows
 
     rows = [{"example_id": f"e{i}", "big_tipper": i % 2, "fare": float(i)} for i in range(6)]
-    data = frame_records(encode_rows(rows))
+    records = encode_rows(rows)
     config = LabelErrorsConfig(label_column="big_tipper", id_column="example_id")
-    new, found, changed = relabel_file(data, {"e1": "0", "e2": "0", "missing": "1"}, config, "f")
+    new, found, changed = relabel_records(records, {"e1": "0", "e2": "0", "missing": "1"}, config)
     assert found == {"e1", "e2"} and changed == 1  # e2 already 0
-    labels = [example_pb2.Example.FromString(r).features.feature["big_tipper"].int64_list.value[0]
-              for r in unframe_records(new)]
+    labels = [example_pb2.Example.FromString(r).features.feature["big_tipper"].int64_list.value[0] for r in new]
     assert labels == [0, 0, 0, 1, 0, 1]
     with pytest.raises(Exception, match="not a number"):
-        relabel_file(data, {"e1": "yes"}, config, "f")
+        relabel_records(records, {"e1": "yes"}, config)
 
 
 @pytest.mark.slow

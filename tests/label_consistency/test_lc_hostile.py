@@ -77,14 +77,13 @@ def test_ids_are_kept_as_written_in_the_api():
                                                                       "9007199254740992"])
 
 
-@pytest.mark.xfail(reason="the shared CSV reader (tfx_dcai.data_io) still infers id columns as numbers: the lead "
-                          "keeps id and label columns as text (issue 12)", strict=False)
 def test_ids_are_kept_as_written_by_the_cli(tmp_path):
-    rows = [(i, who, "x") for i in ("01", "1", "007") for who in "AB"]
+    rows = [(i, who, "x") for i in ("01", "1", "007", "9007199254740993", "9007199254740992") for who in "AB"]
     assert main(["agreement", "--annotations", _csv(tmp_path / "ids.csv", rows), "--item-column", "item",
                  "--annotator-column", "who", "--label-column", "lab", "--output-dir", str(tmp_path / "o")]) == 0
     with open(tmp_path / "o" / "consensus.csv", encoding="utf-8", newline="") as f:  # local
-        assert sorted(r["item"] for r in csv.DictReader(f)) == ["007", "01", "1"]
+        assert sorted(r["item"] for r in csv.DictReader(f)) == ["007", "01", "1", "9007199254740992",
+                                                                "9007199254740993"]
 
 
 def test_perfect_agreement_on_one_class_is_consistent_with_alpha_undefined(tmp_path):
