@@ -39,6 +39,18 @@ class SlicingSpecs(artifact.Artifact):
     TYPE_NAME = "tfx_dcai.SlicingSpecs"
 
 
+class LabelReviewQueue(artifact.Artifact):
+    """label_errors.csv (every example ranked; `queued` marks the review queue) + label_errors_report.json/.html,
+    written by LabelErrorQueue."""
+    TYPE_NAME = "tfx_dcai.LabelReviewQueue"
+
+
+class ReviewedLabels(artifact.Artifact):
+    """reviewed_labels.csv (columns id, reviewed_label): reviewers' labels of queued examples, read by
+    ApplyReviewedLabels."""
+    TYPE_NAME = "tfx_dcai.ReviewedLabels"
+
+
 class DriftBlessing(artifact.Artifact):
     __doc__ = f"DriftValidator's verdict; {_BLESSING_PROPERTY_DOC}."
     TYPE_NAME = "tfx_dcai.DriftBlessing"

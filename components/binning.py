@@ -60,3 +60,12 @@ def bin_range(index: int, edges: Sequence[float]) -> tuple:
     low = edges[index - 1] if index > 0 else None
     high = edges[index] if index < len(edges) else None
     return low, high
+
+
+def bin_index(value, edges: Sequence[float]) -> int:
+    """The bin of one value, as bin_indices gives it (MISSING_BIN for None/NaN)."""
+    import bisect
+
+    if value is None or value != value:
+        return MISSING_BIN
+    return bisect.bisect_right(edges, float(value))

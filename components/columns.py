@@ -135,3 +135,34 @@ def text_codes(values: pa.Array, max_length: int = 1 << 10):
     indices = encoded.indices.to_numpy(zero_copy_only=False)
     codes = np.where(encoded.is_null().to_numpy(zero_copy_only=False), -1, np.nan_to_num(indices, nan=-1))
     return codes.astype(np.int64), encoded.dictionary.to_pylist()
+
+
+def python_values(column, feature: str = "", keep_lists: bool = False) -> list:
+    """A column as one Python value per row, by the `scalar` rule: single-value lists unwrapped, empty lists and
+    nulls None, bytes as text. Rows with several values keep their list (`keep_lists`, e.g. a box's four
+    coordinates) or are reduced to their first value.
+
+    Args:
+      column: a pyarrow Array or ChunkedArray, flat or of lists.
+      feature: the column's name, for error messages.
+      keep_lists: whether a row with several values stays a list.
+
+    Returns:
+      A list of Python values (str, int, float, bool, None, or lists of them).
+    """
+    if isinstance(column, pa.ChunkedArray):
+        column = column.combine_chunks() if column.num_chunks else pa.array([], column.type)
+    if is_list_type(column.type):
+        lengths = pc.list_value_length(column).fill_null(0).to_numpy(zero_copy_only=False)
+        if keep_lists and len(lengths) and lengths.max() > 1:
+            return [scalar(v) for v in column.to_pylist()]
+    return to_pylist(first_values(column, feature))
+
+
+def to_pylist(array: pa.Array) -> list:
+    """array.to_pylist(), through NumPy for null-free numbers, booleans and text (much faster per value)."""
+    t = array.type
+    if array.null_count == 0 and (pa.types.is_integer(t) or pa.types.is_floating(t) or pa.types.is_boolean(t)
+                                  or pa.types.is_string(t) or pa.types.is_large_string(t)):
+        return array.to_numpy(zero_copy_only=False).tolist()
+    return array.to_pylist()

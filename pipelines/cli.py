@@ -18,6 +18,7 @@ COMPONENT_COMMANDS = {
               "compare current data with a baseline: anomalies, data and concept drift"),
     "agreement": ("tfx_dcai.label_consistency.cli",
                   "labeler agreement, per-class diagnosis and consensus labels"),
+    "label-errors": ("tfx_dcai.label_review.cli", "rank examples by how likely their label is wrong; queue for review"),
     "slices": ("tfx_dcai.slice_error_analyzer.cli",
                "find the data slices where a model is significantly worse"),
 }

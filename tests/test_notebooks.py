@@ -17,6 +17,8 @@ EXPECTED = {
     "drift_validator.ipynb": (["DRIFT blessed: 0", "NO_DRIFT blessed: 1"], "Drift report"),
     "label_consistency.ipynb": (["INCONSISTENT alpha", "revise the instructions for class 1", "CONSISTENT alpha",
                                  "blessed: 1"], "Label consistency: instructions v2"),
+    "label_review.ipynb": (["LABEL_ERRORS_SUSPECTED: estimated label errors", "relabelled:",
+                            "accuracy reviewed-500"], "Label errors"),
     "slice_error_analyzer.ipynb": (["slices evaluated", "blessed: 2", "score "], "Slice error analysis"),
 }
 

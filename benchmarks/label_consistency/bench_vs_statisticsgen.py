@@ -19,8 +19,9 @@ from tfx.dsl.components.base.base_beam_executor import BaseBeamExecutor
 from tfx.types import artifact_utils, standard_artifacts
 
 from tfx_dcai.artifacts import LabelConsistencyBlessing, LabelConsistencyReport
-from tfx_dcai.label_consistency.example_io import to_tf_examples
+from tfx_dcai.label_consistency.config import LabelConsistencyConfig
 from tfx_dcai.label_consistency.executor import Executor as LabelConsistencyExecutor
+from tfx_dcai.tf_records import encode_rows
 from tfx_dcai.beam_options import LOCAL_BEAM_ARGS  # noqa: E402
 
 BEAM_ARGS = list(LOCAL_BEAM_ARGS)
@@ -40,7 +41,7 @@ def annotation_examples(root: str, n_items: int) -> standard_artifacts.Examples:
             rows.append({"item_id": f"item{i}", "annotator_id": annotator, "label": label,
                          "fare": float(rng.gamma(2.0, 5.0)), "company": f"c{i % 40}"})
     with tf.io.TFRecordWriter(os.path.join(artifact.uri, "Split-train", "rows.gz"), options="GZIP") as writer:
-        for example in to_tf_examples(rows):
+        for example in encode_rows(rows):
             writer.write(example)
     return artifact
 
@@ -50,12 +51,10 @@ def run_ours(root, examples, k):
                "blessing": [LabelConsistencyBlessing()]}
     for key, (artifact,) in outputs.items():
         artifact.uri = os.path.join(root, f"ours{k}", key)
-    props = {"item_column": "item_id", "annotator_column": "annotator_id", "label_column": "label",
-             "level": "nominal", "kind": "class", "consensus": "majority", "weights": None, "min_alpha": 0.8,
-             "min_class_agreement": 0.8, "min_class_kappa": 0.6, "label_domain": None, "instructions_version": "",
-             "n_bootstrap": 1000, "min_confidence": 0.0, "consensus_splits": json.dumps({"train": 4, "eval": 1})}
-    LabelConsistencyExecutor(BaseBeamExecutor.Context(beam_pipeline_args=BEAM_ARGS, tmp_dir=root)).Do(
-        {"annotations": [examples]}, outputs, props)
+    props = {"config": LabelConsistencyConfig().to_json()}  # the defaults: 1000 bootstrap resamples, majority vote
+    LabelConsistencyExecutor(BaseBeamExecutor.Context(beam_pipeline_args=BEAM_ARGS, tmp_dir=root,
+                                                      unique_id=f"ours{k}")).Do({"annotations": [examples]}, outputs,
+                                                                                props)
 
 
 def run_statistics_gen(root, examples, k):

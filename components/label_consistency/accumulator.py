@@ -8,7 +8,8 @@ import bisect
 from collections import Counter, defaultdict
 from itertools import combinations
 
-from tfx_dcai.label_consistency.agreement import sort_key, unit_profile
+from tfx_dcai.label_consistency.agreement import unit_profile
+from tfx_dcai.predictions import label_sort_key
 
 MAX_CACHED_PATTERNS = 10000
 
@@ -23,7 +24,7 @@ def keep_smallest(item_ids: list, item_id: str, limit: int) -> None:
 
 def label_pair(x, y) -> tuple:
     """An unordered pair of labels in canonical order."""
-    return (x, y) if sort_key(x) <= sort_key(y) else (y, x)
+    return (x, y) if label_sort_key(x) <= label_sort_key(y) else (y, x)
 
 
 class AgreementAccumulator:
@@ -64,7 +65,7 @@ class AgreementAccumulator:
         terms = self._terms.get(key)
         if terms is None:
             annotators = sorted(labels, key=str)
-            distinct = sorted(set(labels.values()), key=sort_key)
+            distinct = sorted(set(labels.values()), key=label_sort_key)
             terms = (unit_profile(labels.values()),
                      [((a, b), (labels[a], labels[b])) for a, b in combinations(annotators, 2)],
                      distinct, list(combinations(distinct, 2)))
@@ -94,4 +95,4 @@ class AgreementAccumulator:
 
     def values(self) -> list:
         """All label values seen, in canonical order."""
-        return sorted({v for profile in self.profiles for v, _ in profile}, key=sort_key)
+        return sorted({v for profile in self.profiles for v, _ in profile}, key=label_sort_key)

@@ -1,14 +1,14 @@
 """In-memory public API for notebooks: the same statistics as the component, on Python/numpy data."""
 from collections import defaultdict
+from typing import Optional
 
 import numpy as np
+import pyarrow as pa
 
 from tfx_dcai.label_consistency import agreement
-from tfx_dcai.label_consistency.accumulator import AgreementAccumulator
-from tfx_dcai.label_consistency.consensus import consensus_row
-from tfx_dcai.label_consistency.dawid_skene import fit_dawid_skene, response_counts
-from tfx_dcai.label_consistency.items import BadInputError, assemble_item
-from tfx_dcai.label_consistency.summary import Thresholds, summarize
+from tfx_dcai.label_consistency.config import LabelConsistencyConfig, Thresholds
+from tfx_dcai.label_consistency.items import BadInputError
+from tfx_dcai.predictions import label_sort_key
 
 
 def _is_missing(value) -> bool:
@@ -27,7 +27,7 @@ def krippendorff_alpha(reliability_data, level: str = "nominal") -> float:
     flat = [(u, v) for r in rows for u, v in enumerate(r) if not _is_missing(v)]
     if not flat:
         raise BadInputError("reliability_data holds no labels")
-    values = sorted({v for _, v in flat}, key=agreement.sort_key)
+    values = sorted({v for _, v in flat}, key=label_sort_key)
     index = {v: i for i, v in enumerate(values)}
     return alpha_from_codes(np.array([u for u, _ in flat]), np.array([index[v] for _, v in flat]), values, level)
 
@@ -108,7 +108,7 @@ def cohen_kappa(labels_a, labels_b, weights: str = None) -> float:
     if len(labels_a) != len(labels_b):
         raise BadInputError(f"cohen_kappa: {len(labels_a)} labels vs {len(labels_b)} labels")
     pairs = [(a, b) for a, b in zip(labels_a, labels_b) if not (_is_missing(a) or _is_missing(b))]
-    values = sorted({v for p in pairs for v in p}, key=agreement.sort_key)
+    values = sorted({v for p in pairs for v in p}, key=label_sort_key)
     index = {v: i for i, v in enumerate(values)}
     table = np.zeros((len(values), len(values)))
     for a, b in pairs:
@@ -117,26 +117,84 @@ def cohen_kappa(labels_a, labels_b, weights: str = None) -> float:
 
 
 def agreement_report(annotations, level: str = "nominal", consensus: str = "majority",
-                     thresholds: Thresholds = Thresholds(), weights: str = None, domain=None,
-                     n_bootstrap: int = 1000, seed: int = 0) -> dict:
-    """Agreement, per-class verdicts and consensus of in-memory (item, annotator, label) triples."""
-    by_item = defaultdict(list)
-    for item, annotator, label in annotations:
-        by_item[item].append((annotator, None if _is_missing(label) else label))
-    if not by_item:
+                     thresholds: Optional[Thresholds] = None, weights: Optional[str] = None, domain=None,
+                     n_bootstrap: int = 1000, seed: int = 0, config: Optional[LabelConsistencyConfig] = None) -> dict:
+    """Agreement, per-class verdicts and consensus of in-memory (item, annotator, label) triples.
+
+    The same computation as the component and `dcai agreement` (the same per-bucket functions, in this process),
+    so the three agree on the same input. Item ids are compared and returned as text.
+
+    Args:
+      annotations: an iterable of (item, annotator, label); None or NaN marks a missing label.
+      level: Krippendorff's level of measurement.
+      consensus: "majority" or "dawid_skene".
+      thresholds: the verdict's Thresholds (default: Thresholds()).
+      weights: weights of the pairwise Cohen's kappa (None, "linear", "quadratic").
+      domain: the allowed labels (compared as text), or None.
+      n_bootstrap: bootstrap resamples of alpha's CI.
+      seed: the bootstrap's seed.
+      config: a LabelConsistencyConfig for the other settings (its column names are ignored).
+
+    Returns:
+      The report dict (docs/label_consistency.md), with `consensus` listing every item's consensus row.
+
+    Raises:
+      InputError: no annotations, fewer than two annotators, invalid parameters.
+    """
+    from tfx_dcai.label_consistency.config import coerce
+
+    config = coerce(config, item_column="item", annotator_column="annotator", label_column="label", level=level,
+                    consensus=consensus, thresholds=thresholds, weights=weights, label_domain=domain,
+                    n_bootstrap=n_bootstrap, seed=seed)
+    rows = list(annotations)
+    if not rows:
         raise BadInputError("no annotations")
-    acc = AgreementAccumulator()
-    items = {}
-    for item, rows in by_item.items():
-        labels, flags, _ = assemble_item(rows, domain)
-        items[item] = (labels, flags)
-        if labels:
-            acc.add_item(item, labels)
-    report = summarize(acc, level, thresholds, weights, n_bootstrap, seed)
-    model = None
-    if consensus == "dawid_skene":
-        labelled = [labels for labels, _ in items.values() if labels]
-        classes, annotators = acc.values(), sorted(acc.annotator_labels, key=str)
-        model = fit_dawid_skene(response_counts(labelled, annotators, classes), classes, annotators)
-    report["consensus"] = [consensus_row(item, labels, flags, model) for item, (labels, flags) in items.items()]
+    if any(len(row) != 3 for row in rows):
+        raise BadInputError("annotations must be (item, annotator, label) triples")
+    items, annotators, labels = zip(*rows)
+    batch = pa.RecordBatch.from_pydict({
+        "item": _as_arrow([None if _is_missing(v) else str(v) for v in items]),
+        "annotator": _as_arrow([None if _is_missing(v) else v for v in annotators]),
+        "label": _as_arrow([None if _is_missing(v) else v for v in labels])})
+    report, buckets = run_in_memory([batch], config)
+    report["consensus"] = sorted((row for bucket in buckets for row in bucket.consensus.rows()),
+                                 key=lambda r: r["item"])
     return report
+
+
+def _as_arrow(values: list) -> pa.Array:
+    """A column of Python values; mixed types (e.g. 1 and "a") become text, as a CSV reader gives them."""
+    try:
+        return pa.array(values)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        return pa.array([None if v is None else str(v) for v in values], pa.string())
+
+
+def run_in_memory(batches, config: LabelConsistencyConfig, previous: Optional[dict] = None,
+                  consensus_location: str = "", diagnostics: Optional[dict] = None) -> tuple:
+    """ComputeLabelConsistency without Beam: record batches of annotation rows -> (report, Buckets with their
+    consensus). For data that fits in memory (notebooks, tests)."""
+    from tfx_dcai import configs
+    from tfx_dcai.hashing import stable_hash
+    from tfx_dcai.label_consistency import bucket_statistics as stats
+    from tfx_dcai.label_consistency.buckets import assemble_bucket, rows_by_bucket
+
+    config = configs.replace(config, n_buckets=config.n_buckets or 1)
+    payloads = defaultdict(list)
+    for batch in batches:
+        for index, payload in rows_by_bucket(batch, config):
+            payloads[index].append(payload)
+    buckets = [assemble_bucket((index, payloads[index]), config) for index in sorted(payloads)]
+    model = None
+    if config.consensus == "dawid_skene":
+        sample = sorted((it for b in buckets for it in stats.labelled_items(b)),
+                        key=lambda it: stable_hash(it["item"]), reverse=True)[:config.max_dawid_skene_items]
+        model = stats.fit_model(sample, config)
+    buckets = [stats.with_consensus(b, model, config) for b in buckets]
+    outputs = []
+    for summary in stats.summaries(config):
+        acc = summary.create()
+        for bucket in buckets:
+            acc = summary.add_bucket(acc, bucket)
+        outputs.append(summary.extract(acc))
+    return stats.report_from(outputs, config, model, previous, consensus_location, diagnostics), buckets

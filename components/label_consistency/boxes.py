@@ -8,6 +8,7 @@ mean distance over matched pairs plus 1 per unmatched box; expected disagreement
 boxes of different items (on a bounded sample). "Group" convention: one box of a covers (>= 90% of each) two
 or more unmatched boxes of b: a draws one box around a group, b one box per object.
 """
+import math
 from collections import Counter, defaultdict
 from itertools import combinations
 
@@ -19,8 +20,17 @@ from tfx_dcai.label_consistency.accumulator import keep_smallest
 from tfx_dcai.label_consistency.items import BadInputError
 
 
+class DegenerateBoxError(BadInputError):
+    """A box of zero area (x1 == x2 or y1 == y2): its IoU with any box, itself included, is 0."""
+
+
 def parse_box(value, column: str = "label") -> tuple:
-    """(x1, y1, x2, y2, class or None) from a list of numbers or a 'x1 y1 x2 y2 [class]' string."""
+    """(x1, y1, x2, y2, class or None) from a list of numbers or a 'x1 y1 x2 y2 [class]' string.
+
+    Raises:
+      BadInputError: not 4 finite numbers (+ a class), or x2 < x1 or y2 < y1 (a malformed box).
+      DegenerateBoxError: a box of zero area.
+    """
     parts = value if isinstance(value, (list, tuple)) else str(value).replace(",", " ").split()
     if len(parts) not in (4, 5):
         raise BadInputError(f"column {column!r}: a box needs x1 y1 x2 y2 [class], got {value!r}")
@@ -28,8 +38,12 @@ def parse_box(value, column: str = "label") -> tuple:
         x1, y1, x2, y2 = (float(p) for p in parts[:4])
     except (TypeError, ValueError):
         raise BadInputError(f"column {column!r}: box coordinates must be numbers, got {value!r}") from None
+    if not all(math.isfinite(c) for c in (x1, y1, x2, y2)):
+        raise BadInputError(f"column {column!r}: box coordinates must be finite numbers, got {value!r}")
     if x2 < x1 or y2 < y1:
         raise BadInputError(f"column {column!r}: malformed box {value!r} (x2 < x1 or y2 < y1)")
+    if x2 == x1 or y2 == y1:
+        raise DegenerateBoxError(f"column {column!r}: box {value!r} has zero area")
     return (x1, y1, x2, y2, str(parts[4]) if len(parts) == 5 else None)
 
 

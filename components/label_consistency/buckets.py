@@ -11,15 +11,14 @@ from itertools import repeat
 import numpy as np
 import pyarrow as pa
 
-from tfx_dcai.gc_pause import collector_paused
+from tfx_dcai.columns import python_values
 from tfx_dcai.hashing import text_hashes
-from tfx_dcai.label_consistency.boxes import parse_box
-from tfx_dcai.label_consistency.agreement import sort_key
+from tfx_dcai.label_consistency.boxes import DegenerateBoxError, parse_box
 from tfx_dcai.label_consistency.consensus import ConsensusColumns
 from tfx_dcai.label_consistency.items import (BadInputError, InvalidLabel, assemble_item, normalize_label,
                                                 valid_label)
-from tfx_dcai.label_consistency.values import column_values, scalar_values
 from tfx_dcai.label_consistency.votes import VoteTable, run_starts
+from tfx_dcai.predictions import label_sort_key
 
 MISSING_ITEM = "\x00missing item id"
 BYTES_PER_BUCKET = 1 << 20
@@ -76,7 +75,6 @@ def rows_by_bucket(batch: pa.RecordBatch, config, source: str = "annotations"):
         yield int(ordered[start]), _serialize(by_bucket.slice(start, end - start))
 
 
-@collector_paused()
 def assemble_bucket(keyed, config) -> Bucket:
     """All serialized row batches of one hash bucket -> its Bucket. Rows keep their input order within an item."""
     index, payloads = keyed
@@ -87,10 +85,12 @@ def assemble_bucket(keyed, config) -> Bucket:
     for batch in _as_few_batches(batches):
         names = batch.schema.names
         keys += _item_keys(batch.column(names.index(config.item_column)))
-        annotators += scalar_values(batch.column(names.index(config.annotator_column)))
+        annotators += python_values(_utf8(batch.column(names.index(config.annotator_column)),
+                                          config.annotator_column), config.annotator_column, keep_lists=True)
         labels += _labels(batch.column(names.index(config.label_column)), config)
         for name, values in columns.items():  # a column absent from a batch is missing in its rows
-            values += scalar_values(batch.column(names.index(name))) if name in names else [None] * batch.num_rows
+            values += (python_values(batch.column(names.index(name)), name, keep_lists=True) if name in names
+                       else [None] * batch.num_rows)
     _check_one_annotator_per_row(annotators, config.annotator_column)
     item_ids = sorted(set(keys))
     item_of_row = _codes(keys, item_ids)
@@ -120,10 +120,45 @@ def _as_few_batches(batches: list) -> list:
 
 def _item_keys(column) -> list:
     """Item ids as text keys; rows without one share MISSING_ITEM."""
-    values = scalar_values(column)
+    values = python_values(_utf8(column, "item id"), "item id")
     if set(map(type, values)) <= {str}:
         return values
-    return [MISSING_ITEM if v is None else str(v) for v in values]
+    return [MISSING_ITEM if v is None else _id_text(v) for v in values]
+
+
+def _id_text(value) -> str:
+    """An item id as text: text as it is, integers exactly (never through a float), lists by their text."""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))  # a float id came from a reader's type inference; the digits it holds, exactly
+    return str(value)
+
+
+def _utf8(column, name: str):
+    """The column, after checking that its bytes (if any) are UTF-8: ids and labels are never decoded with
+    replacement characters (two different byte strings would become one label)."""
+    from tfx_dcai.columns import value_type
+
+    kind = value_type(column.type)
+    if not (pa.types.is_binary(kind) or pa.types.is_large_binary(kind)):
+        return column
+    flat = column
+    while hasattr(flat, "flatten") and (pa.types.is_list(flat.type) or pa.types.is_large_list(flat.type)):
+        flat = flat.flatten()
+    try:
+        flat.cast(pa.large_string())
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        bad = next(v for v in flat.to_pylist() if v is not None and _not_utf8(v))
+        raise BadInputError(f"column {name!r}: value {bad[:40]!r} is not UTF-8 text; re-encode the file as UTF-8") \
+            from None
+    return column
+
+
+def _not_utf8(value: bytes) -> bool:
+    try:
+        value.decode("utf-8")
+        return False
+    except UnicodeDecodeError:
+        return True
 
 
 def _check_one_annotator_per_row(annotators: list, column: str) -> None:
@@ -169,12 +204,12 @@ def _inconsistent(columns, order, feature_rows, starts, sizes) -> np.ndarray:
 def _vote_table(item_ids, item_of_row, annotators, labels, inconsistent, config) -> tuple:
     """(VoteTable of the items with an id and one valid label per annotator, whether each item is in it). Only
     for class labels under majority vote, and only where the annotator ids are of one type and the labels too
-    (their codes then keep the per-item order of agreement.sort_key and str)."""
+    (their codes then keep the per-item order of predictions.label_sort_key and str)."""
     no_table = VoteTable.empty(), np.zeros(len(item_ids), bool)
     if config.kind != "class" or config.consensus != "majority":
         return no_table
     annotator_values = sorted(set(annotators) - {None}, key=str)
-    label_values = sorted({v for v in set(labels) if valid_label(v, config.label_domain)}, key=sort_key)
+    label_values = sorted({v for v in set(labels) if valid_label(v, config.domain_texts)}, key=label_sort_key)
     if len(set(map(type, annotator_values))) > 1 or len(set(map(type, label_values))) > 1:
         return no_table
     annotator_of_row, label_of_row = _codes(annotators, annotator_values), _codes(labels, label_values)
@@ -199,7 +234,7 @@ def _item(key, rows, inconsistent: bool, config) -> dict:
         return {"item": None, "labels": {}, "flags": [], "dropped": {"missing_item_id": len(rows)},
                 "n_rows": len(rows)}
     with_annotator = [row for row in rows if row[0] is not None]
-    labels, flags, dropped = assemble_item(with_annotator, config.label_domain, multiple=config.kind == "bbox")
+    labels, flags, dropped = assemble_item(with_annotator, config.domain_texts, multiple=config.kind == "bbox")
     more_flags = {"inconsistent_features"} if inconsistent else set()
     if len(with_annotator) < len(rows):
         dropped = {"missing_annotator": len(rows) - len(with_annotator), **dropped}
@@ -211,7 +246,7 @@ def _item(key, rows, inconsistent: bool, config) -> dict:
 
 def _labels(column, config) -> list:
     """The label column as labels: None when missing, InvalidLabel when unreadable."""
-    values = column_values(column)
+    values = python_values(_utf8(column, config.label_column), config.label_column, keep_lists=True)
     if config.kind == "class" and config.level == "nominal" and set(map(type, values)) <= {str, int}:
         return [None if v == "" else v for v in values]  # what _label gives text and integers, without the calls
     return [_label(v, config) for v in values]
@@ -229,6 +264,8 @@ def _label(value, config):
         value = normalize_label(value, "nominal", config.label_column)
     try:
         return parse_box(value, config.label_column)
+    except DegenerateBoxError:
+        return InvalidLabel("degenerate_box")
     except BadInputError:
         return InvalidLabel("malformed_box")
 
@@ -242,3 +279,12 @@ def _serialize(batch: pa.RecordBatch) -> bytes:
 
 def _deserialize(payload: bytes) -> pa.RecordBatch:
     return pa.ipc.open_stream(payload).read_next_batch()
+
+
+def splits_for(item_ids: list, splits: dict) -> list:
+    """Each item's split, by a hash of its id; `splits` maps split names to hash buckets. The split comes from
+    the hash's high half, the item's hash bucket (rows_by_bucket) from its low bits: independent."""
+    names = sorted(splits)
+    ends = np.cumsum([splits[name] for name in names])
+    slots = (text_hashes(item_ids) >> np.uint64(32)) % np.uint64(ends[-1])
+    return [names[k] for k in np.searchsorted(ends, slots.astype(np.int64), side="right").tolist()]

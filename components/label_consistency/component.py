@@ -1,16 +1,5 @@
-"""LabelConsistencyGen: labeler agreement, per-class verdicts and consensus Examples, as a TFX component.
-
-Inputs: `annotations` (Examples in long format: one row per (item, annotator, label), optionally with the
-item's features); optional `previous_report` (the LabelConsistencyReport of an earlier run, e.g. from a
-Resolver over MLMD) for the before/after comparison of the revision loop; optional `examples`
-(single-labelled Examples) for X->y conflicts and confident learning, with optional `prediction_column`
-(the user's out-of-sample probabilities, used instead of the built-in model) and optional `schema` (Schema:
-categorical vs numeric features; DEPRECATED and non-TRAINING features skipped).
-Outputs: `report` (LabelConsistencyReport), `consensus_examples` (Examples, gzipped tf.Example TFRecords, one
-row per item with a consensus label), `blessing` (LabelConsistencyBlessing: 1 consistent, 0 not).
-"""
-import json
-from typing import Optional, Sequence
+"""LabelConsistencyGen as a TFX component: spec and channels only (the statistics live in plain modules)."""
+from typing import Optional, Union
 
 from tfx import types
 from tfx.dsl.components.base import base_beam_component, executor_spec
@@ -18,43 +7,22 @@ from tfx.types import standard_artifacts
 from tfx.types.component_spec import ChannelParameter, ComponentSpec, ExecutionParameter
 
 from tfx_dcai.artifacts import LabelConsistencyBlessing, LabelConsistencyReport
+from tfx_dcai.errors import InputError
 from tfx_dcai.label_consistency import executor
-from tfx_dcai.label_consistency.config import LabelConsistencyConfig
-from tfx_dcai.label_consistency.items import BadInputError
-from tfx_dcai.label_consistency.summary import Thresholds
-
-DEFAULT_SPLITS = {"train": 4, "eval": 1}
+from tfx_dcai.label_consistency.config import LabelConsistencyConfig, coerce
 
 
 class LabelConsistencyGenSpec(ComponentSpec):
+    """Channels and the one `config` parameter (a LabelConsistencyConfig as JSON)."""
     PARAMETERS = {
-        "item_column": ExecutionParameter(type=str),
-        "annotator_column": ExecutionParameter(type=str),
-        "label_column": ExecutionParameter(type=str),
-        "level": ExecutionParameter(type=str),
-        "kind": ExecutionParameter(type=str),
-        "consensus": ExecutionParameter(type=str),
-        "weights": ExecutionParameter(type=str, optional=True),
-        "min_alpha": ExecutionParameter(type=float),
-        "min_class_agreement": ExecutionParameter(type=float),
-        "min_class_kappa": ExecutionParameter(type=float),
-        "label_domain": ExecutionParameter(type=str, optional=True),   # JSON list
-        "instructions_version": ExecutionParameter(type=str),
-        "n_bootstrap": ExecutionParameter(type=int),
-        "min_confidence": ExecutionParameter(type=float),
-        "consensus_splits": ExecutionParameter(type=str),              # JSON {split: hash buckets}
-        "text_normalisation": ExecutionParameter(type=str, optional=True),   # JSON list of rules
-        "match_iou": ExecutionParameter(type=float, optional=True),
-        "example_label_column": ExecutionParameter(type=str, optional=True),
-        "example_id_column": ExecutionParameter(type=str, optional=True),
-        "example_features": ExecutionParameter(type=str, optional=True),  # JSON list
-        "prediction_column": ExecutionParameter(type=str, optional=True),
+        "config": ExecutionParameter(type=str),
     }
     INPUTS = {
         "annotations": ChannelParameter(type=standard_artifacts.Examples),
         "previous_report": ChannelParameter(type=LabelConsistencyReport, optional=True),
         "examples": ChannelParameter(type=standard_artifacts.Examples, optional=True),
         "schema": ChannelParameter(type=standard_artifacts.Schema, optional=True),
+        "model": ChannelParameter(type=standard_artifacts.Model, optional=True),
     }
     OUTPUTS = {
         "report": ChannelParameter(type=LabelConsistencyReport),
@@ -64,38 +32,54 @@ class LabelConsistencyGenSpec(ComponentSpec):
 
 
 class LabelConsistencyGen(base_beam_component.BaseBeamComponent):
+    """Labeler agreement, per-class verdicts and consensus Examples (docs/label_consistency.md).
+
+    Inputs: `annotations` (Examples in long format: one row per (item, annotator, label), optionally with the
+    item's features); optional `previous_report` (the LabelConsistencyReport of an earlier run, e.g. from a
+    Resolver over MLMD) for the before/after comparison of the revision loop; optional `examples`
+    (single-labelled Examples) for X->y conflicts and confident learning; optional `schema` (categorical vs
+    numeric features of `examples`; DEPRECATED and non-TRAINING features skipped); optional `model` (a
+    SavedModel, e.g. the Trainer's, whose serving signature takes serialized tf.Examples: its probabilities on
+    `examples` replace the built-in k-fold model in confident learning; they are out-of-sample only when the
+    model never saw these examples).
+
+    Outputs: `report` (LabelConsistencyReport: label_consistency_report.json/.html), `consensus_examples`
+    (Examples, gzipped tf.Example TFRecords, one row per item with a consensus label), `blessing`
+    (LabelConsistencyBlessing: `blessed` 1 when CONSISTENT, else 0).
+    """
     SPEC_CLASS = LabelConsistencyGenSpec
     EXECUTOR_SPEC = executor_spec.BeamExecutorSpec(executor.Executor)
 
-    def __init__(self, annotations: types.BaseChannel, item_column: str = "item_id",
-                 annotator_column: str = "annotator_id", label_column: str = "label", level: str = "nominal",
-                 kind: str = "class", consensus: str = "majority", weights: Optional[str] = None,
-                 thresholds: Thresholds = Thresholds(), label_domain: Optional[Sequence] = None,
-                 instructions_version: str = "", n_bootstrap: int = 1000, min_confidence: float = 0.0,
-                 consensus_splits: Optional[dict] = None, text_normalisation: Sequence[str] = ("whitespace",),
-                 match_iou: float = 0.5,
+    def __init__(self, annotations: types.BaseChannel,
+                 config: Union[LabelConsistencyConfig, dict, None] = None,
                  previous_report: Optional[types.BaseChannel] = None,
-                 examples: Optional[types.BaseChannel] = None, example_label_column: Optional[str] = None,
-                 example_id_column: Optional[str] = None, example_features: Optional[Sequence[str]] = None,
-                 prediction_column: Optional[str] = None, schema: Optional[types.BaseChannel] = None):
-        LabelConsistencyConfig(item_column, annotator_column, label_column, level, kind, consensus, thresholds,
-                               weights, text_normalisation=tuple(text_normalisation),
-                               match_iou=match_iou)  # fail at pipeline construction on bad parameters
-        if examples is None and (prediction_column or schema is not None):
-            raise BadInputError("prediction_column and schema describe the `examples` input: pass examples too")
+                 examples: Optional[types.BaseChannel] = None,
+                 schema: Optional[types.BaseChannel] = None,
+                 model: Optional[types.BaseChannel] = None,
+                 **fields):
+        """Construct a LabelConsistencyGen.
+
+        Args:
+          annotations: Examples channel of annotation rows.
+          config: a LabelConsistencyConfig or a dict of its fields (default: the defaults).
+          previous_report: optional LabelConsistencyReport channel of an earlier run.
+          examples: optional single-labelled Examples channel.
+          schema: optional Schema channel describing `examples`.
+          model: optional Model channel (e.g. `trainer.outputs["model"]`) scoring `examples`.
+          **fields: LabelConsistencyConfig fields by name (item_column=..., label_domain=[...],
+            thresholds=Thresholds(...), ...): they override `config`'s.
+
+        Raises:
+          InputError: an unknown field, an invalid value, or inputs that do not fit together.
+        """
+        config = coerce(config, **fields)
+        if examples is None and (config.prediction_column or schema is not None or model is not None):
+            raise InputError("prediction_column, schema and model describe the `examples` input: pass examples too")
+        if model is not None and config.prediction_column:
+            raise InputError("give either a model or a prediction_column for confident learning, not both")
         spec = LabelConsistencyGenSpec(
             annotations=annotations, previous_report=previous_report, examples=examples, schema=schema,
-            example_label_column=example_label_column, example_id_column=example_id_column,
-            prediction_column=prediction_column,
-            example_features=json.dumps(list(example_features)) if example_features is not None else None,
-            item_column=item_column,
-            annotator_column=annotator_column, label_column=label_column, level=level, kind=kind,
-            consensus=consensus, weights=weights, min_alpha=thresholds.min_alpha,
-            min_class_agreement=thresholds.min_class_agreement, min_class_kappa=thresholds.min_class_kappa,
-            label_domain=json.dumps(list(label_domain)) if label_domain is not None else None,
-            instructions_version=instructions_version, n_bootstrap=n_bootstrap, min_confidence=min_confidence,
-            consensus_splits=json.dumps(consensus_splits or DEFAULT_SPLITS),
-            text_normalisation=json.dumps(list(text_normalisation)), match_iou=match_iou,
+            model=model, config=config.to_json(),
             report=types.Channel(type=LabelConsistencyReport),
             consensus_examples=types.Channel(type=standard_artifacts.Examples),
             blessing=types.Channel(type=LabelConsistencyBlessing))

@@ -8,6 +8,12 @@ Inputs are out-of-sample predicted probabilities (n x K) and the given labels (0
 3. Calibration: each row of C is rescaled to the number of examples labelled i, then Q = C / sum(C).
 4. Prune by noise rate: for every off-diagonal (i, j), flag the round(n * Q[i, j]) examples labelled i with
    the largest margin p_j - p_i. An example flagged twice is flagged once.
+5. Estimated number of label errors: n * (1 - trace(Q)) (the off-diagonal mass of the calibrated joint), with a
+   percentile interval from a bootstrap over examples (the thresholds, joint and calibration recomputed on each
+   resample).
+6. Ranking: label quality = the out-of-sample probability of the given label (self-confidence); the flagged
+   examples come first, by increasing label quality, then the others, by increasing label quality (ties: the
+   input order). Rank 1 is the most suspicious; every example has a rank.
 """
 import numpy as np
 
@@ -65,3 +71,39 @@ def out_of_sample_probabilities(features, labels, n_folds: int = 5, seed: int = 
         model = HistGradientBoostingClassifier(max_iter=100, random_state=seed).fit(features[train], labels[train])
         probs[np.ix_(test, model.classes_)] = model.predict_proba(features[test])
     return probs
+
+
+def label_quality(probs, labels) -> np.ndarray:
+    """Self-confidence: each example's probability of its given label."""
+    probs, labels = np.asarray(probs, float), np.asarray(labels, int)
+    return probs[np.arange(len(labels)), labels]
+
+
+def estimated_errors(probs, labels, n_bootstrap: int = 200, confidence: float = 0.95, seed: int = 0) -> tuple:
+    """(estimate, ci_low, ci_high) of the number of label errors: n * (1 - trace(Q)), bootstrap over examples."""
+    probs, labels = np.asarray(probs, float), np.asarray(labels, int)
+    n = len(labels)
+
+    def estimate(p, y):
+        joint = confident_joint(p, y)
+        if joint.sum() == 0:
+            return 0.0
+        return float(len(y) * (1.0 - np.trace(calibrated_joint(joint, y))))
+
+    value = estimate(probs, labels)
+    if n_bootstrap <= 0 or n < 2:
+        return value, float("nan"), float("nan")
+    rng = np.random.default_rng(seed)
+    draws = [estimate(probs[idx], labels[idx]) for idx in (rng.integers(0, n, n) for _ in range(n_bootstrap))]
+    tail = (1.0 - confidence) / 2.0
+    return value, float(np.quantile(draws, tail)), float(np.quantile(draws, 1.0 - tail))
+
+
+def ranking(probs, labels, flagged=None) -> np.ndarray:
+    """The rank of each example (1 = most suspicious; see the module docstring, step 6)."""
+    quality = label_quality(probs, labels)
+    flagged = find_label_issues(probs, labels) if flagged is None else np.asarray(flagged, bool)
+    order = np.lexsort((np.arange(len(quality)), quality, ~flagged))
+    ranks = np.empty(len(quality), np.int64)
+    ranks[order] = np.arange(1, len(quality) + 1)
+    return ranks

@@ -1,13 +1,14 @@
 """X->y conflicts: groups of near-identical inputs with different labels, found by grouping keys (not pairwise).
 
 An example's key is its categorical values as they are and each numeric value replaced by its quantile bin
-(bin edges from the data, `n_bins` per feature; a missing value is its own bin). Examples with the same key
-form a group; a group whose examples carry more than one label is a conflict. Counts per group are
-combinable (a label Counter and the smallest example ids), so Beam's CombinePerKey computes them at scale.
+(tfx_dcai.binning: edges from the data, `n_bins` per feature, bins [lo, hi); a missing value is its own bin).
+Examples with the same key form a group; a group whose examples carry more than one label is a conflict. Counts
+per group are combinable (a label Counter and the smallest example ids), so Beam's CombinePerKey computes them at scale.
 """
-import bisect
 import math
 from collections import Counter
+
+from tfx_dcai import binning
 
 
 def example_key(features: dict, numeric_edges: dict, feature_names) -> tuple:
@@ -18,15 +19,10 @@ def example_key(features: dict, numeric_edges: dict, feature_names) -> tuple:
         if value is None or (isinstance(value, float) and math.isnan(value)):
             key.append((name, None))
         elif name in numeric_edges:
-            key.append((name, bisect.bisect_right(numeric_edges[name], float(value))))
+            key.append((name, binning.bin_index(value, numeric_edges[name])))
         else:
             key.append((name, value))
     return tuple(key)
-
-
-def bin_edges(quantiles) -> list:
-    """Inner bin edges from approximate quantiles (min, q1, ..., max): duplicates removed."""
-    return sorted(set(quantiles[1:-1]))
 
 
 class GroupLabels:
@@ -53,10 +49,7 @@ def describe_key(key: tuple, numeric_edges: dict) -> dict:
     out = {}
     for name, value in key:
         if name in numeric_edges and value is not None:
-            edges = numeric_edges[name]
-            low = edges[value - 1] if value > 0 else None
-            high = edges[value] if value < len(edges) else None
-            out[name] = [low, high]
+            out[name] = list(binning.bin_range(value, numeric_edges[name]))
         else:
             out[name] = value
     return out

@@ -1,7 +1,7 @@
 """Per-item consensus labels: majority vote or a fitted Dawid-Skene model; every item gets a row and flags."""
 import dataclasses
 
-from tfx_dcai.label_consistency.agreement import sort_key
+from tfx_dcai.predictions import label_sort_key
 from tfx_dcai.label_consistency.boxes import consensus_boxes, format_boxes
 from tfx_dcai.label_consistency.transcripts import medoid_transcript
 
@@ -58,7 +58,7 @@ def majority_vote(labels: dict) -> tuple:
     winners = [v for v, c in votes.items() if c == top]
     if len(winners) == 1:
         return winners[0], top / len(labels), False
-    return min(winners, key=sort_key), top / len(labels), True
+    return min(winners, key=label_sort_key), top / len(labels), True
 
 
 def consensus_row(item_id, labels: dict, flags: list, model=None, min_confidence: float = 0.0,

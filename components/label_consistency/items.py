@@ -6,12 +6,15 @@ Documented flags (column `flags` of the consensus output):
 - duplicate_rows: the same annotator labelled the item twice with the same label; counted once.
 - conflicting_duplicate: the same annotator gave the item different labels; that annotator's labels on the
   item are dropped and counted.
-- malformed_box: a box that is not x1 y1 x2 y2 [class] with x1 <= x2, y1 <= y2; the row is dropped and counted.
+- malformed_box: a box that is not x1 y1 x2 y2 [class] with finite coordinates, x1 <= x2, y1 <= y2; the row is
+  dropped and counted.
+- degenerate_box: a box of zero area (x1 == x2 or y1 == y2); the row is dropped and counted.
 - single_label / tie / low_confidence / no_valid_label: set by the consensus step.
 """
 import math
 
 from tfx_dcai.errors import InputError
+from tfx_dcai.predictions import label_text
 
 
 class BadInputError(InputError):
@@ -43,15 +46,21 @@ def normalize_label(value, level: str, column: str):
         return None
     if level != "nominal":
         try:
-            return float(value)
+            value = float(value)
         except (TypeError, ValueError):
             raise BadInputError(f"column {column!r}: level {level!r} needs numeric labels, got {value!r}") from None
+        if math.isnan(value):
+            return None
+    if isinstance(value, float) and math.isinf(value):
+        raise BadInputError(f"column {column!r}: label {value!r} is not a finite number; fix or remove the row "
+                            "(a missing label may be empty or NaN)")
     return value
 
 
 def valid_label(label, domain) -> bool:
-    """Whether a label counts: present, readable and in the domain (if one is declared)."""
-    return label is not None and not isinstance(label, InvalidLabel) and (domain is None or label in domain)
+    """Whether a label counts: present, readable and in the domain (texts, LabelConsistencyConfig.domain_texts;
+    None when no domain is declared)."""
+    return label is not None and not isinstance(label, InvalidLabel) and (domain is None or label_text(label) in domain)
 
 
 def assemble_item(rows, domain=None, multiple: bool = False) -> tuple:
@@ -70,7 +79,7 @@ def assemble_item(rows, domain=None, multiple: bool = False) -> tuple:
             reason = "missing_label"
         elif isinstance(label, InvalidLabel):
             reason = label.reason
-        elif domain is not None and label not in domain:
+        elif domain is not None and label_text(label) not in domain:
             reason = "unknown_label"
         elif annotator in first:
             more.setdefault(annotator, []).append(label)

@@ -1,6 +1,7 @@
 """label_consistency_report.json (contract in docs/label_consistency.md) and its standalone HTML page."""
 import dataclasses
 import math
+import numbers
 
 import numpy as np
 
@@ -9,7 +10,8 @@ from tfx_dcai.label_consistency.items import BadInputError
 from tfx_dcai.label_consistency.summary import summarize, summarize_box_report, summarize_text
 
 REPORT_NAME = "label_consistency"
-REPORT_VERSION = 1
+REPORT_VERSION = 2
+STATUSES = ("CONSISTENT", "INCONSISTENT")
 
 
 def build_report(acc, config, accounting, shown_rows, per_annotator, model=None, previous=None, flag_counts=None,
@@ -24,7 +26,8 @@ def build_report(acc, config, accounting, shown_rows, per_annotator, model=None,
     elif config.kind == "bbox":
         summary = summarize_box_report(acc, config.thresholds)
     else:
-        summary = summarize(acc, config.level, config.thresholds, config.weights, config.n_bootstrap, config.seed)
+        summary = summarize(acc, config.level, config.thresholds, config.weights, config.n_bootstrap, config.seed,
+                            config.max_classes)
     n_items = accounting["items"]
     report = {
         "report_version": REPORT_VERSION,
@@ -66,6 +69,32 @@ def _example_findings(conflicts, errors) -> list:
         lines.append(f"confident learning left out {sum(left_out.values())} examples whose supplied probabilities "
                      f"({errors['probabilities']}) are unusable: {left_out}; fix them to have them checked")
     return lines
+
+
+def check_previous_report(previous, source: str = "--previous-report") -> dict:
+    """`previous` if it is a label-consistency report (of any version), else a BadInputError naming `source`.
+
+    Checked: a JSON object with `report_version`, `status` CONSISTENT/INCONSISTENT, `krippendorff_alpha` an object
+    whose `value` is a number or null, and `per_class` a list of objects with a `label`.
+    """
+    problem = None
+    if not isinstance(previous, dict):
+        problem = f"a JSON {type(previous).__name__}, not an object"
+    elif "report_version" not in previous:
+        problem = "no report_version field"
+    elif previous.get("status") not in STATUSES:
+        problem = f"status {previous.get('status')!r} is not one of {list(STATUSES)}"
+    elif not isinstance(previous.get("krippendorff_alpha"), dict) or not (
+            previous["krippendorff_alpha"].get("value") is None
+            or isinstance(previous["krippendorff_alpha"].get("value"), numbers.Real)):
+        problem = "no krippendorff_alpha.value"
+    elif not isinstance(previous.get("per_class"), list) or not all(
+            isinstance(r, dict) and "label" in r for r in previous["per_class"]):
+        problem = "per_class is not a list of classes"
+    if problem:
+        raise BadInputError(f"{source}: not a label-consistency report ({problem}); pass the "
+                            "label_consistency_report.json of an earlier run")
+    return previous
 
 
 def _check_input(acc, accounting):
@@ -199,6 +228,11 @@ def _per_class_section(report):
     rows = report["per_class"]
     thresholds = report["parameters"]["thresholds"]
     if not rows:
+        labels = report.get("labels") or {}
+        if labels.get("free_text"):
+            return reports.section("Per class", reports.none_note(
+                f"no per-class statistics: {labels.get('n_distinct')} distinct labels (more than max_classes "
+                f"{labels.get('max_classes')}): the label column looks like free text"))
         return reports.section("Per class", reports.none_note("no class to compare"))
     labels = [str(r["label"]) for r in rows]
     chart = reports.bar_chart(labels, [_num(r["agreement"]) for r in rows], "Per-class specific agreement (red: "

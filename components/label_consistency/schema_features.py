@@ -1,13 +1,14 @@
 """Which example features are categorical or numeric, read from a TFMD Schema proto instead of Arrow types.
 
-Categorical: BYTES features, and INT features with a string domain or `int_domain.is_categorical`.
-Numeric: the other INT and FLOAT features. Skipped (with the reason): features whose lifecycle stage is
+Categorical and numeric as tfx_dcai.columns.kinds_from_schema decides (BYTES, and INT with a string domain or
+`int_domain.is_categorical`, are categorical). Skipped (with the reason): features whose lifecycle stage is
 DEPRECATED, and features not in the TRAINING environment (TFDV's rule: `in_environment` if listed, else
 `default_environment` minus `not_in_environment`; a schema with no environments puts every feature in all).
 STRUCT features are skipped (no scalar value to group on).
 """
 import dataclasses
 
+from tfx_dcai.columns import CATEGORICAL, kinds_from_schema
 from tfx_dcai.schema_io import in_environment, is_deprecated
 
 TRAINING = "TRAINING"
@@ -29,9 +30,9 @@ class FeatureKinds:
 
 
 def feature_kinds(schema, exclude=()) -> FeatureKinds:
-    """Kinds of the schema's features, leaving out `exclude` (label, id and prediction columns)."""
-    from tensorflow_metadata.proto.v0 import schema_pb2
-
+    """Kinds of the schema's features (tfx_dcai.columns.kinds_from_schema: the one rule), leaving out `exclude`
+    (label, id and prediction columns), DEPRECATED features, features not in TRAINING and STRUCT features."""
+    kinds = kinds_from_schema(schema)
     categorical, numeric, skipped = [], [], []
     for feature in schema.feature:
         name = feature.name
@@ -41,10 +42,9 @@ def feature_kinds(schema, exclude=()) -> FeatureKinds:
             skipped.append((name, "deprecated"))
         elif not in_environment(feature, schema, TRAINING):
             skipped.append((name, f"not in the {TRAINING} environment"))
-        elif feature.type == schema_pb2.STRUCT:
+        elif name not in kinds:
             skipped.append((name, "struct feature"))
-        elif (feature.type == schema_pb2.BYTES or feature.HasField("domain") or feature.HasField("string_domain")
-              or (feature.HasField("int_domain") and feature.int_domain.is_categorical)):
+        elif kinds[name] == CATEGORICAL:
             categorical.append(name)
         else:
             numeric.append(name)

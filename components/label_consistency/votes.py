@@ -21,7 +21,7 @@ _FLAGS_OF_MASK = [tuple(f for bit, f in enumerate(_FLAG_BITS) if mask >> bit & 1
 @dataclasses.dataclass(frozen=True)
 class VoteTable:
     """Rows sorted by item, then annotator. Codes index `item_ids` (sorted), `annotators` (in str order: the
-    order of an item's annotator pairs) and `labels` (in agreement.sort_key order). inconsistent_features[k]:
+    order of an item's annotator pairs) and `labels` (in label_sort_key order). inconsistent_features[k]:
     item k's rows differ in a feature (a flag, as in items.py)."""
     item_ids: list
     inconsistent_features: np.ndarray

@@ -10,7 +10,7 @@ from apache_beam.options.pipeline_options import PipelineOptions
 
 from tfx_dcai.errors import InputError
 from tfx_dcai.label_consistency import agreement_report
-from tfx_dcai.label_consistency.beam_transforms import ComputeLabelConsistency
+from tfx_dcai.label_consistency.beam_agreement import ComputeLabelConsistency
 from tfx_dcai.label_consistency.config import LabelConsistencyConfig
 from tfx_dcai.label_consistency.published_tables import DAWID_SKENE_1979
 from tfx_dcai.label_consistency.report import render_html
@@ -84,13 +84,16 @@ def test_one_annotator_is_bad_input():
 def test_no_valid_label_is_bad_input_that_says_why():
     rows = [{"item_id": str(i), "annotator_id": a, "label": 7} for i in range(3) for a in "AB"]
     with pytest.raises(Exception, match=re.escape("found 0 ([]); 6 of 6 rows were dropped (unknown_label: 6)")):
-        _run(rows, LabelConsistencyConfig(n_bootstrap=0, label_domain=("7",)))  # the domain as text, labels numbers
+        _run(rows, LabelConsistencyConfig(n_bootstrap=0, label_domain=("8",)))
+    report, _ = _run(rows + [{"item_id": "0", "annotator_id": "C", "label": 8}],
+                     LabelConsistencyConfig(n_bootstrap=0, label_domain=("7", "8")))  # compared as text: 7 is "7"
+    assert report["rows"]["rows_dropped"] == {}
 
 
 def test_bad_parameters_are_input_errors():
     with pytest.raises(InputError, match="consensus must be one of"):
         LabelConsistencyConfig(consensus="vote")
-    with pytest.raises(InputError, match="must differ"):
+    with pytest.raises(InputError, match="must be named and differ"):
         LabelConsistencyConfig(item_column="x", annotator_column="x")
 
 
@@ -169,14 +172,22 @@ def test_examples_diagnostics_find_conflicts_and_injected_label_errors():
     assert any("confident learning suspects" in f for f in report["findings"])
 
 
-def test_column_values_equal_to_pylist_for_every_fast_path_type():
-    from tfx_dcai.label_consistency.values import column_values
+def test_python_values_equal_to_pylist_for_every_fast_path_type():
+    from tfx_dcai.columns import python_values as column_values
 
     columns = [pa.array([1, -2], pa.int64()), pa.array([1, 2], pa.uint8()), pa.array([0.1, 2.5], pa.float32()),
                pa.array([0.1, float("nan")]), pa.array([True, False]), pa.array(["naïve", "☕"]),
-               pa.array(["a", "b"], pa.large_string()), pa.array([b"\xff", b"x"]), pa.array([1, None])]
+               pa.array(["a", "b"], pa.large_string()), pa.array([1, None])]
     for column in columns:  # the same values of the same Python types, NaN included
         assert [repr(v) for v in column_values(column)] == [repr(v) for v in column.to_pylist()], column.type
+    assert column_values(pa.array([b"x", None])) == ["x", None]  # bytes as text (the shared columns rule)
+
+
+def test_labels_and_ids_that_are_not_utf8_are_bad_input_naming_the_column():
+    rows = [{"item_id": "i1", "annotator_id": "A", "label": b"\xff"}, {"item_id": "i1", "annotator_id": "B",
+                                                                        "label": b"\xfe"}]
+    with pytest.raises(InputError, match="column 'label': .* not UTF-8"):
+        _run(rows, LabelConsistencyConfig(n_bootstrap=0))
 
 
 def test_a_feature_column_absent_from_one_record_batch_is_missing_there_not_inconsistent():

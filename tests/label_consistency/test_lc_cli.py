@@ -82,7 +82,8 @@ def test_csv_path_imports_no_tensorflow(tmp_path):
     script = ("import sys, time; t = time.time(); import argparse; from tfx_dcai.label_consistency import cli; "
               "p = argparse.ArgumentParser(); cli.add_arguments(p); "
               f"code = cli.run(p.parse_args(['--annotations', {path!r}, '--item-column', 'item', "
-              f"'--annotator-column', 'who', '--label-column', 'lab', '--output-dir', {str(tmp_path / 'o')!r}])).exit_code; "
+              f"'--annotator-column', 'who', '--label-column', 'lab', '--output-dir', "
+              f"{str(tmp_path / 'o')!r}])).exit_code; "
               "print('TF' if 'tensorflow' in sys.modules else 'noTF', round(time.time() - t, 1), code)")
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=str(tmp_path),
                             env={"PYTHONPATH": str(__import__("pathlib").Path(cli.__file__).parents[2]),
@@ -112,8 +113,34 @@ def test_examples_with_prediction_column_and_schema(tmp_path, capsys):
                                  "--output-dir", str(out)]) == 0
     report = json.loads((out / "label_consistency_report.json").read_text())
     errors = report["label_errors"]
-    assert errors["probabilities"] == "column 'score'" and errors["dropped"] == {"missing_probability": 1}
+    assert errors["probabilities"] == "column 'score'" and errors["dropped"] == {"missing_prediction": 1}
     assert {e["item"] for e in errors["flagged"]} == {f"e{i:03d}" for i in range(3, 100, 10)}
     assert report["xy_conflicts"]["feature_kinds"]["skipped"] == {"legacy": "deprecated"}
     assert agreement(base + ["--prediction-column", "p", "--output-dir", str(tmp_path / "bad")]) == 2
     assert "no prediction column 'p'" in capsys.readouterr().err
+
+
+def test_every_config_field_has_a_flag_with_help_and_default_and_the_documented_flags_keep_their_names():
+    import argparse
+    import dataclasses
+
+    from tfx_dcai.label_consistency.config import LabelConsistencyConfig
+
+    parser = argparse.ArgumentParser()
+    cli.add_arguments(parser)
+    flags = {a.option_strings[0]: a for a in parser._actions if a.option_strings}
+    documented = ["--annotations", "--item-column", "--annotator-column", "--label-column", "--level", "--kind",
+                  "--consensus", "--weights", "--min-alpha", "--min-class-agreement", "--min-class-kappa",
+                  "--label-domain", "--instructions-version", "--previous-report", "--n-bootstrap",
+                  "--text-normalisation", "--match-iou", "--examples", "--example-label-column",
+                  "--example-id-column", "--prediction-column", "--schema", "--output-dir"]
+    assert set(documented) <= set(flags)
+    for field in dataclasses.fields(LabelConsistencyConfig):
+        if field.name == "consensus_splits":  # shapes the component's output; set through --config
+            continue
+        action = flags["--" + field.name.replace("_", "-")]
+        assert action.help and "(default: " in action.help, field.name
+    args = parser.parse_args(["--annotations", "a.csv", "--output-dir", "o", "--label-domain", "0,1",
+                              "--min-alpha", "0.7", "--config", '{"n_bootstrap": 10}'])
+    config = cli.config_from_args(args)
+    assert config.label_domain == ("0", "1") and config.min_alpha == 0.7 and config.n_bootstrap == 10

@@ -35,7 +35,8 @@ def test_dawid_skene_1979_table():
     assert prior == pytest.approx(p_plain, abs=1e-6)
     posteriors = np.array([model.posterior(v) for v in DAWID_SKENE_1979.values()])
     assert posteriors == pytest.approx(t_plain, abs=1e-5)
-    unanimous = [i for i, v in enumerate(DAWID_SKENE_1979.values()) if len({x for l in v.values() for x in l}) == 1]
+    unanimous = [i for i, v in enumerate(DAWID_SKENE_1979.values())
+                 if len({x for labels in v.values() for x in labels}) == 1]
     assert all(posteriors[i].argmax() + 1 == list(DAWID_SKENE_1979.values())[i][1][0] for i in unanimous)
 
 

@@ -1,5 +1,4 @@
 """LabelConsistencyGen's executor on hand-built artifacts: real TFXIO reads, Beam, tf.Example outputs."""
-import json
 import os
 
 import pytest
@@ -11,8 +10,9 @@ from tfx.utils import io_utils
 
 from tfx_dcai.artifacts import LabelConsistencyBlessing, LabelConsistencyReport
 from tfx_dcai.label_consistency.component import LabelConsistencyGen
+from tfx_dcai.label_consistency.config import LabelConsistencyConfig
 from tfx_dcai.label_consistency.executor import Executor
-from tfx_dcai.label_consistency.example_io import to_tf_examples
+from tfx_dcai.tf_records import encode_rows as to_tf_examples
 from tfx_dcai.label_consistency.report import read_report
 from tfx_dcai.beam_options import LOCAL_BEAM_ARGS  # noqa: E402
 
@@ -45,23 +45,21 @@ def _examples_artifact(root, rows):
     return artifact
 
 
-def _run(tmp_path, name, annotations, version, previous=None, examples=None, schema=None, **example_properties):
+def _run(tmp_path, name, annotations, version, previous=None, examples=None, schema=None, root=None,
+         **config_fields):
     outputs = {"report": [LabelConsistencyReport()], "consensus_examples": [standard_artifacts.Examples()],
                "blessing": [LabelConsistencyBlessing()]}
     for key, (artifact,) in outputs.items():
-        artifact.uri = str(tmp_path / name / key)
-    exec_properties = {"item_column": "item_id", "annotator_column": "annotator_id", "label_column": "label",
-                       "level": "nominal", "kind": "class", "consensus": "majority", "weights": None,
-                       "min_alpha": 0.8, "min_class_agreement": 0.8, "min_class_kappa": 0.6,
-                       "label_domain": json.dumps(["low", "mid", "high"]), "instructions_version": version,
-                       "n_bootstrap": 200, "min_confidence": 0.0,
-                       "consensus_splits": json.dumps({"train": 4, "eval": 1})}
+        artifact.uri = os.path.join(root or str(tmp_path), name, key)
+    fields = {"label_domain": ["low", "mid", "high"], "instructions_version": version, "n_bootstrap": 200}
+    if examples:
+        fields.update(example_label_column="big_tipper", example_id_column="trip")
+    fields.update(config_fields)
     inputs = {"annotations": [annotations], "previous_report": [previous] if previous else [],
               "examples": [examples] if examples else [], "schema": [schema] if schema else []}
-    if examples:
-        exec_properties.update(example_label_column="big_tipper", example_id_column="trip", **example_properties)
-    Executor(BaseBeamExecutor.Context(beam_pipeline_args=BEAM_ARGS, tmp_dir=str(tmp_path / "tmp"))).Do(
-        inputs, outputs, exec_properties)
+    context = BaseBeamExecutor.Context(beam_pipeline_args=BEAM_ARGS, tmp_dir=str(tmp_path / "tmp"),
+                                       unique_id=name)
+    Executor(context).Do(inputs, outputs, {"config": LabelConsistencyConfig.from_dict(fields).to_json()})
     return outputs
 
 
@@ -142,7 +140,7 @@ def test_supplied_probabilities_and_schema_artifact(tmp_path):
     report = read_report(run["report"][0].uri)
     errors = report["label_errors"]
     assert errors["probabilities"] == "column 'p_big'"
-    assert errors["dropped"] == {"missing_probability": 2, "probability_out_of_range": 1}
+    assert errors["dropped"] == {"missing_prediction": 2, "prediction_out_of_range": 1}
     assert errors["n_sample"] == 197
     flagged = {e["item"] for e in errors["flagged"]}
     planted = {f"t{i:03d}" for i in range(200) if i % 20 in (0, 19)}
@@ -197,3 +195,101 @@ def test_component_declares_outputs_and_rejects_bad_parameters():
     assert component.outputs["blessing"].type is LabelConsistencyBlessing
     with pytest.raises(ValueError, match="level must be one of"):
         LabelConsistencyGen(annotations=annotations, level="fuzzy")
+
+
+def test_outputs_on_tensorflows_ram_filesystem_and_nothing_written_locally(tmp_path, monkeypatch):
+    from tfx.dsl.io import fileio
+
+    monkeypatch.chdir(tmp_path)  # a path mistaken for a local one would appear here as a folder named "ram:"
+    annotations = _examples_artifact(str(tmp_path / "a"), _annotation_rows(True))
+    run = _run(tmp_path, "ram", annotations, "v1", root="ram://lc_outputs")
+    report_uri = run["report"][0].uri
+    assert report_uri.startswith("ram://")
+    assert fileio.exists(os.path.join(report_uri, "label_consistency_report.json"))
+    assert fileio.exists(os.path.join(report_uri, "label_consistency_report.html"))
+    report = read_report(report_uri)
+    assert report["status"] == "INCONSISTENT" and report["rows"]["rows_in"] == 182
+    consensus = run["consensus_examples"][0]
+    records = []
+    for split in ("train", "eval"):
+        files = fileio.glob(os.path.join(artifact_utils.get_split_uri([consensus], split), "*"))
+        assert files
+        for path in files:
+            with fileio.open(path, "rb") as f:
+                import gzip
+
+                from tfx_dcai.tf_records import unframe_records
+                records += unframe_records(gzip.decompress(f.read()), path)
+    assert len(records) == 61
+    assert not os.path.exists(tmp_path / "ram:") and not os.path.exists("ram:")
+    leftovers = [p for p in (tmp_path / "tmp").rglob("*") if p.is_file()]
+    assert leftovers == []  # the scratch files (report JSON, consensus files) are removed
+
+
+def test_config_one_parameter_from_a_config_a_dict_or_the_documented_keywords():
+    from tfx.types import channel_utils
+
+    from tfx_dcai.errors import InputError
+    from tfx_dcai.label_consistency import Thresholds
+
+    annotations = channel_utils.as_channel([standard_artifacts.Examples()])
+    by_keywords = LabelConsistencyGen(annotations=annotations, item_column="trip", label_domain=[0, 1],
+                                      thresholds=Thresholds(min_alpha=0.7), consensus_splits={"train": 1})
+    by_dict = LabelConsistencyGen(annotations=annotations, config={
+        "item_column": "trip", "label_domain": [0, 1], "min_alpha": 0.7, "consensus_splits": {"train": 1}})
+    by_config = LabelConsistencyGen(annotations=annotations, config=LabelConsistencyConfig(
+        item_column="trip", label_domain=(0, 1), min_alpha=0.7, consensus_splits={"train": 1}))
+    texts = {c.exec_properties["config"] for c in (by_keywords, by_dict, by_config)}
+    assert len(texts) == 1 and set(by_dict.exec_properties) == {"config"}
+    config = LabelConsistencyConfig.from_json(texts.pop())
+    assert config.label_domain == (0, 1) and config.thresholds == Thresholds(0.7, 0.8, 0.6)
+    for bad, message in (({"level": "fuzzy"}, "level must be one of"), ({"min_alpha": 2}, "min_alpha must be"),
+                         ({"n_bootstrap": -1}, "n_bootstrap must be"), ({"typo_field": 1}, "unknown key"),
+                         ({"consensus_splits": {"train": 0}}, "consensus_splits"),
+                         ({"kind": "text", "consensus": "dawid_skene"}, "medoid")):
+        with pytest.raises(InputError, match=message):
+            LabelConsistencyGen(annotations=annotations, config=bad)
+    with pytest.raises(InputError, match="unknown key"):
+        LabelConsistencyGen(annotations=annotations, typo_field=1)
+
+
+def test_a_model_input_scores_the_examples_for_multiclass_confident_learning(tmp_path):
+    """A 3-class softmax SavedModel (the Trainer's kind of output) replaces the built-in model; planted flips are
+    found on features the built-in model could not use (x is the only feature and decides the class)."""
+    spec = {"x": tf.io.FixedLenFeature([1], tf.float32, default_value=0.0)}
+
+    class Model(tf.Module):
+        @tf.function(input_signature=[tf.TensorSpec([None], tf.string, name="examples")])
+        def serve(self, serialized):
+            x = tf.io.parse_example(serialized, spec)["x"]
+            return {"probabilities": tf.nn.softmax(tf.concat([-4 * x, 2.0 - 4 * tf.abs(x), 4 * x], axis=1))}
+
+    model = Model()
+    model_dir = str(tmp_path / "model")
+    tf.saved_model.save(model, model_dir, signatures={"serving_default": model.serve})
+    model_artifact = standard_artifacts.Model()
+    model_artifact.uri = model_dir
+    rows = []
+    for i in range(150):
+        x = (i % 30 - 15) / 5.0
+        truth = 0 if x < -0.25 else 2 if x > 0.25 else 1  # the model's own class boundaries
+        label = (truth + 1) % 3 if i % 15 == 7 else truth  # planted flips
+        rows.append({"trip": f"t{i:03d}", "x": x, "big_tipper": ["low", "mid", "high"][label]})
+    annotations = _examples_artifact(str(tmp_path / "a"), _annotation_rows(False))
+    examples = _examples_artifact(str(tmp_path / "e"), rows)
+    outputs = {"report": [LabelConsistencyReport()], "consensus_examples": [standard_artifacts.Examples()],
+               "blessing": [LabelConsistencyBlessing()]}
+    for key, (artifact,) in outputs.items():
+        artifact.uri = str(tmp_path / "m" / key)
+    config = LabelConsistencyConfig(label_domain=("low", "mid", "high"), n_bootstrap=0,
+                                    example_label_column="big_tipper", example_id_column="trip",
+                                    class_labels=("low", "mid", "high"))  # the model's column order
+    context = BaseBeamExecutor.Context(beam_pipeline_args=BEAM_ARGS, tmp_dir=str(tmp_path / "tmp"), unique_id="m")
+    Executor(context).Do({"annotations": [annotations], "examples": [examples], "model": [model_artifact]},
+                         outputs, {"config": config.to_json()})
+    errors = read_report(outputs["report"][0].uri)["label_errors"]
+    assert errors["probabilities"] == f"model {model_dir}" and errors["task"] == "multiclass"
+    assert errors["classes"] == ["low", "mid", "high"]
+    planted = {f"t{i:03d}" for i in range(150) if i % 15 == 7}
+    flagged = {e["item"] for e in errors["flagged"]}
+    assert len(flagged & planted) >= 0.8 * len(planted) and len(flagged & planted) >= 0.8 * len(flagged)

@@ -6,9 +6,9 @@ import pytest
 from apache_beam.options.pipeline_options import PipelineOptions
 from tensorflow_metadata.proto.v0 import schema_pb2
 
-from tfx_dcai.label_consistency.beam_examples import DiagnoseExamples, ExamplesConfig, label_error_summary
+from tfx_dcai.label_consistency.beam_examples import DiagnoseExamples, ExamplesConfig, label_error_table
+from tfx_dcai.errors import InputError
 from tfx_dcai.label_consistency.items import BadInputError
-from tfx_dcai.label_consistency.predictions import probability_matrix
 from tfx_dcai.label_consistency.schema_features import feature_kinds
 
 _OUT = {}
@@ -34,7 +34,8 @@ def _planted_flips(n_classes, n=900, seed=0):
 
 
 def _precision_recall(errors, flipped):
-    flagged = {e["item"] for e in errors["flagged"]}
+    flagged = ({e["item"] for e in errors["flagged"]} if "flagged" in errors
+               else {r["id"] for r in errors["rows"] if r["suspected"]})
     truly = {f"e{i:03d}" for i in np.flatnonzero(flipped)}
     return len(flagged & truly) / len(flagged), len(flagged & truly) / len(truly)
 
@@ -47,8 +48,9 @@ def test_binary_probability_column_finds_planted_flips_on_uninformative_features
     assert errors["probabilities"] == "column 'p_yes'" and errors["dropped"] == {}
     rows = [{"id": i, "label": y, "features": {}, "predicted": {"p_yes": p}}
             for i, y, p in zip(columns["ex"], columns["y"], probs[:, 1].tolist())]
-    everything = label_error_summary(rows, 5, max_listed=10_000, prediction_column="p_yes")
-    assert everything["n_flagged"] == errors["n_flagged"] and everything["flagged"][:50] == errors["flagged"]
+    everything = label_error_table(rows, ExamplesConfig("y", prediction_column="p_yes"))
+    assert everything["summary"]["n_flagged"] == errors["n_flagged"]
+    assert everything["summary"]["flagged"] == errors["flagged"]
     precision, recall = _precision_recall(everything, flipped)
     assert precision >= 0.8 and recall >= 0.8
     # the built-in model sees only noise and cannot find the flips: the result above comes from the column
@@ -64,23 +66,23 @@ def test_one_probability_column_per_class_finds_planted_flips():
     rows = [{"id": f"e{i:03d}", "label": names[y], "features": {"noise": float(z)},
              "predicted": {f"p_{c}": float(probs[i, k]) for k, c in enumerate(names)}}
             for i, (y, z) in enumerate(zip(labels, noise))]
-    errors = label_error_summary(rows, 5, max_listed=10_000, prediction_column="p")
-    assert errors["n_sample"] == len(rows)
+    errors = label_error_table(rows, ExamplesConfig("label", prediction_column="p"))
+    assert errors["summary"]["n_sample"] == len(rows) and errors["summary"]["task"] == "multiclass"
     precision, recall = _precision_recall(errors, flipped)
     assert precision >= 0.8 and recall >= 0.8
 
 
 def test_unusable_probabilities_are_counted_not_lost():
-    predicted = [{"p": 0.9}, {"p": None}, {"p": float("nan")}, {"p": 1.5}, {"p": -0.1}, {"p": "high"}, {"p": 0.2}]
-    probs, kept, dropped = probability_matrix(predicted, [0, 1], "p")
-    assert kept.tolist() == [True, False, False, False, False, False, True]
-    assert dropped == {"missing_probability": 3, "probability_out_of_range": 2}
-    assert probs[0].tolist() == pytest.approx([0.1, 0.9])
+    predicted = [{"p": 0.9}, {"p": None}, {"p": float("nan")}, {"p": 1.5}, {"p": -0.1}, {"p": 0.7}, {"p": 0.2},
+                 {"p": 0.6}, {"p": 0.1}]
     rows = [{"id": str(i), "label": i % 2, "features": {}, "predicted": p} for i, p in enumerate(predicted)]
     rows.append({"id": "nolabel", "label": None, "features": {}, "predicted": {"p": 0.5}})
-    summary = label_error_summary(rows, 5, prediction_column="p")
-    assert summary["n_sample"] + sum(summary["dropped"].values()) == len(rows)
-    assert summary["dropped"] == {"missing_label": 1, "missing_probability": 3, "probability_out_of_range": 2}
+    table = label_error_table(rows, ExamplesConfig("y", prediction_column="p"))
+    summary = table["summary"]
+    assert summary["n_sample"] + sum(summary["dropped"].values()) == len(rows) == len(table["rows"]) + 5
+    assert summary["dropped"] == {"missing_label": 1, "missing_prediction": 2, "prediction_out_of_range": 2}
+    assert {r["id"] for r in table["rows"]} == {"0", "5", "6", "7", "8"}
+    assert next(r for r in table["rows"] if r["id"] == "0")["label_quality"] == pytest.approx(0.1)
 
 
 def test_absent_or_mismatched_prediction_columns_name_the_column():
@@ -88,12 +90,12 @@ def test_absent_or_mismatched_prediction_columns_name_the_column():
     with pytest.raises(Exception, match="no prediction column 'score'"):
         _diagnose(batch, ExamplesConfig("y", prediction_column="score"))
     three = [{"id": str(i), "label": i % 3, "features": {}, "predicted": {"p": 0.5}} for i in range(9)]
-    with pytest.raises(BadInputError, match="one probability .binary.*3 classes"):
-        label_error_summary(three, 5, prediction_column="p")
+    with pytest.raises(BadInputError, match="one probability per row .binary.*3 classes.*'p_<label>'"):
+        label_error_table(three, ExamplesConfig("y", prediction_column="p"))
     partial = [{"id": str(i), "label": i % 3, "features": {}, "predicted": {"p_0": 0.5, "p_1": 0.5}}
                for i in range(9)]
-    with pytest.raises(BadInputError, match=r"no probability columns \['p_2'\]"):
-        label_error_summary(partial, 5, prediction_column="p")
+    with pytest.raises(InputError, match=r"no probability column for class\(es\) \['2'\]: expected \['p_2'\]"):
+        label_error_table(partial, ExamplesConfig("y", prediction_column="p"))
 
 
 def _schema():

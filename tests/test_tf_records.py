@@ -1,9 +1,17 @@
-"""Batch tf.Example encoding of consensus rows: the same examples as a per-row protobuf builder."""
+"""tfx_dcai.tf_records: batch tf.Example encoding equal to a per-row protobuf builder, TFRecord framing equal to
+Beam's, files that TensorFlow reads, corrupt files named."""
+import gzip
+
 import numpy as np
+import pytest
 from tensorflow.core.example import example_pb2
 
 from tfx_dcai.hashing import text_hashes
-from tfx_dcai.label_consistency.example_io import splits_for, to_tf_examples
+from tfx_dcai.label_consistency.buckets import splits_for
+from tfx_dcai.tf_records import (CorruptRecordError, decode_examples, encode_rows, frame_records, read_tfrecords,
+                                 unframe_records, write_tfrecords)
+
+to_tf_examples = encode_rows
 
 
 def _reference_example(features: dict) -> example_pb2.Example:
@@ -13,12 +21,14 @@ def _reference_example(features: dict) -> example_pb2.Example:
         if value is None:
             continue
         feature = example.features.feature[name]
-        if isinstance(value, bool) or isinstance(value, int):
-            feature.int64_list.value.append(int(value))
-        elif isinstance(value, float):
-            feature.float_list.value.append(value)
+        values = value if isinstance(value, list) else [value]
+        first = values[0] if values else b""
+        if isinstance(first, (bool, int, np.integer)):
+            feature.int64_list.value.extend(int(v) for v in values)
+        elif isinstance(first, (float, np.floating)):
+            feature.float_list.value.extend(float(v) for v in values)
         else:
-            feature.bytes_list.value.append(value if isinstance(value, bytes) else str(value).encode("utf-8"))
+            feature.bytes_list.value.extend(v if isinstance(v, bytes) else str(v).encode("utf-8") for v in values)
     return example
 
 
@@ -55,8 +65,6 @@ def test_framed_records_equal_beams_tfrecord_encoding():
 
     from apache_beam.io.tfrecordio import _TFRecordUtil
 
-    from tfx_dcai.label_consistency.tfrecord_files import frame_records
-
     records = [b"", b"x", bytes(range(256)) * 40, "naïve ☕".encode("utf-8")]
     expected = io.BytesIO()
     for record in records:
@@ -74,3 +82,27 @@ def test_splits_follow_the_shares_and_do_not_follow_the_hash_buckets():
     for bucket in range(5):  # the split is not a function of the bucket (same hash, other bits)
         in_bucket = [s for s, b in zip(splits, buckets.tolist()) if b == bucket]
         assert abs(in_bucket.count("eval") / len(in_bucket) - 0.2) < 0.03
+
+
+def test_written_files_read_back_by_tensorflow_and_by_read_tfrecords(tmp_path):
+    import tensorflow as tf
+
+    rows = [{"id": "007", "x": [1.5, 2.5], "n": 3}, {"id": "01", "tags": ["a", "b"]}]
+    records = encode_rows(rows)
+    path = str(tmp_path / "rows.gz")
+    write_tfrecords(path, records)
+    assert [r.numpy() for r in tf.data.TFRecordDataset(path, compression_type="GZIP")] == records
+    assert read_tfrecords(path) == records
+    batch = decode_examples(records)
+    assert batch.column(batch.schema.names.index("id")).to_pylist() == [[b"007"], [b"01"]]
+
+
+def test_a_truncated_or_damaged_file_is_an_error_naming_it():
+    data = frame_records([b"abc", b"defg"])
+    assert unframe_records(data) == [b"abc", b"defg"]
+    with pytest.raises(CorruptRecordError, match="f.tfrecord: truncated record"):
+        unframe_records(data[:-3], "f.tfrecord")
+    damaged = data[:13] + b"X" + data[14:]
+    with pytest.raises(CorruptRecordError, match="bad data CRC"):
+        unframe_records(damaged, "f.tfrecord")
+    assert gzip.decompress(gzip.compress(data)) == data

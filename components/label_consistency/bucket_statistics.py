@@ -1,49 +1,31 @@
-"""Beam transforms of LabelConsistencyGen (Beam + pyarrow, no TensorFlow): record batches in, report and
-consensus rows out. The component's executor and `dcai agreement` both run `ComputeLabelConsistency`.
+"""Per-bucket statistics and their merges, as plain functions (no Beam): the one implementation that the Beam
+transforms (beam_agreement.py) and the in-memory API (api.agreement_report) both run.
+
+Each summary has create / add_bucket / merge / extract steps over `buckets.Bucket`s that carry their consensus:
+- agreement: an AgreementAccumulator (classes), TranscriptAccumulator (text) or BoxAccumulator (bbox);
+- row accounting: rows in, rows used, rows dropped by reason, items;
+- consensus summary: flag counts, each annotator's agreement with the consensus, the rows with the smallest ids.
 """
 from collections import Counter
 
-import apache_beam as beam
-from apache_beam.transforms.combiners import SingleInputTupleCombineFn
-
 from tfx_dcai.label_consistency.accumulator import AgreementAccumulator
-from tfx_dcai.label_consistency.agreement import sort_key
-from tfx_dcai.label_consistency.buckets import assemble_bucket, rows_by_bucket
-from tfx_dcai.label_consistency.config import LabelConsistencyConfig
+from tfx_dcai.label_consistency.boxes import BoxAccumulator, match_boxes, parse_box
 from tfx_dcai.label_consistency.consensus import ConsensusColumns, consensus_row
 from tfx_dcai.label_consistency.dawid_skene import fit_dawid_skene, response_counts
-from tfx_dcai.label_consistency.boxes import BoxAccumulator, match_boxes, parse_box
+from tfx_dcai.label_consistency.items import BadInputError
 from tfx_dcai.label_consistency.report import build_report
+from tfx_dcai.label_consistency.summary import free_text_finding
 from tfx_dcai.label_consistency.transcripts import TranscriptAccumulator, normalise
-from tfx_dcai.gc_pause import collector_paused
-from tfx_dcai.hashing import stable_hash
-
-class _BucketCombineFn(beam.CombineFn):
-    """A CombineFn whose inputs are Buckets with their consensus: add_bucket takes one."""
-
-    @collector_paused()
-    def add_input(self, acc, bucket):
-        return self.add_bucket(acc, bucket)
-
-    def merge_accumulators(self, accumulators):
-        accumulators = iter(accumulators)
-        merged = next(accumulators)
-        for acc in accumulators:
-            merged = self.merge(merged, acc)
-        return merged
-
-    def extract_output(self, acc):
-        return acc
+from tfx_dcai.predictions import label_sort_key
 
 
-class AgreementCombineFn(_BucketCombineFn):
-    """Labelled items -> AgreementAccumulator (classes), TranscriptAccumulator (text) or BoxAccumulator."""
+class AgreementSummary:
+    """Labelled items -> the agreement accumulator of the config's kind."""
 
-    def __init__(self, config: LabelConsistencyConfig):
-        super().__init__()
+    def __init__(self, config):
         self._config = config
 
-    def create_accumulator(self):
+    def create(self):
         if self._config.kind == "text":
             return TranscriptAccumulator(self._config.text_normalisation)
         if self._config.kind == "bbox":
@@ -58,17 +40,24 @@ class AgreementCombineFn(_BucketCombineFn):
                 acc = acc.add_item(item["item"], item["labels"])
         return acc
 
-    def merge(self, acc, other):
+    @staticmethod
+    def merge(acc, other):
         return acc.merge(other)
 
+    @staticmethod
+    def extract(acc):
+        return acc
 
-class RowAccountingCombineFn(_BucketCombineFn):
-    """Rows in, rows used, and rows dropped by reason."""
 
-    def create_accumulator(self):
+class RowAccounting:
+    """Rows in, rows used, rows dropped by reason, and items."""
+
+    @staticmethod
+    def create():
         return Counter()
 
-    def add_bucket(self, acc, bucket):
+    @staticmethod
+    def add_bucket(acc, bucket):
         acc["rows_in"] += bucket.votes.n_rows
         acc["items"] += bucket.votes.n_items
         for item in bucket.items:
@@ -78,25 +67,27 @@ class RowAccountingCombineFn(_BucketCombineFn):
                 acc["dropped:" + reason] += count
         return acc
 
-    def merge(self, acc, other):
+    @staticmethod
+    def merge(acc, other):
         acc.update(other)
         return acc
 
-    def extract_output(self, acc):
+    @staticmethod
+    def extract(acc):
         dropped = {k.split(":", 1)[1]: v for k, v in sorted(acc.items()) if k.startswith("dropped:")}
         return {"rows_in": acc["rows_in"], "rows_used": acc["rows_in"] - sum(dropped.values()),
                 "rows_dropped": dropped, "items": acc["items"]}
 
 
-class ConsensusSummaryCombineFn(_BucketCombineFn):
-    """Consensus rows -> flag counts, each annotator's (agreements, labels) with the consensus, and the rows
-    with the smallest item ids (for the report)."""
+class ConsensusSummary:
+    """Consensus rows -> flag counts, each annotator's (agreements, labels) with the consensus, and the rows with
+    the smallest item ids (for the report)."""
 
-    def __init__(self, config: LabelConsistencyConfig):
-        super().__init__()
+    def __init__(self, config):
         self._config = config
 
-    def create_accumulator(self):
+    @staticmethod
+    def create():
         return {"flags": Counter(), "annotators": Counter(), "labels": Counter(), "shown": []}
 
     def add_bucket(self, acc, bucket):
@@ -111,7 +102,7 @@ class ConsensusSummaryCombineFn(_BucketCombineFn):
         for k, item in enumerate(bucket.items, start=votes.n_items):
             for annotator, label in item["labels"].items():
                 acc["labels"][annotator] += 1
-                acc["annotators"][annotator] += int(_agrees(label, consensus.labels[k], self._config))
+                acc["annotators"][annotator] += int(agrees(label, consensus.labels[k], self._config))
         shown = self._config.max_report_consensus + 1  # each part of the bucket is in id order: its first rows
         candidates = [*range(min(shown, votes.n_items)), *range(votes.n_items, len(consensus))[:shown]]
         acc["shown"] = self._first(acc["shown"] + [consensus.row(k) for k in candidates
@@ -129,22 +120,39 @@ class ConsensusSummaryCombineFn(_BucketCombineFn):
         """The rows with the smallest item ids, one more than the report shows (so it knows there are more)."""
         return sorted(rows, key=lambda r: r["item"])[:self._config.max_report_consensus + 1]
 
-    def extract_output(self, acc):
+    @staticmethod
+    def extract(acc):
         per_annotator = {a: (acc["annotators"][a], n) for a, n in acc["labels"].items()}
         return {"flags": dict(acc["flags"]), "per_annotator": per_annotator, "shown": acc["shown"]}
 
 
-def _fit_model(sample):
+def summaries(config) -> tuple:
+    """The three summaries, in the order report_from takes their outputs."""
+    return AgreementSummary(config), RowAccounting(), ConsensusSummary(config)
+
+
+def labelled_items(bucket):
+    """The item-by-item entries of a bucket that have an id and labels (Dawid-Skene's sample)."""
+    return [it for it in bucket.items if it["item"] is not None and it["labels"]]
+
+
+def fit_model(sample, config=None):
+    """A Dawid-Skene model fitted on a sample of labelled items, or None when there is none.
+
+    Raises:
+      BadInputError: the labels look like free text (more than max_classes distinct labels).
+    """
     labelled = [it["labels"] for it in sample]
     if not labelled:
         return None
-    classes = sorted({v for labels in labelled for v in labels.values()}, key=sort_key)
+    classes = sorted({v for labels in labelled for v in labels.values()}, key=label_sort_key)
+    if config is not None and len(classes) > config.max_classes:
+        raise BadInputError(f"consensus dawid_skene needs class labels, but the {free_text_finding(len(classes), len(labelled), config.max_classes).split(';')[0]}: use consensus majority")  # noqa: E501
     annotators = sorted({a for labels in labelled for a in labels}, key=str)
     return fit_dawid_skene(response_counts(labelled, annotators, classes), classes, annotators)
 
 
-@collector_paused()
-def _with_consensus(bucket, model, config):
+def with_consensus(bucket, model, config):
     """The bucket with its ConsensusColumns (items without id get an empty entry)."""
     text_rules = config.text_normalisation if config.kind == "text" else None
     match_iou = config.match_iou if config.kind == "bbox" else None
@@ -154,7 +162,7 @@ def _with_consensus(bucket, model, config):
     return bucket.with_consensus(bucket.votes.majority(config.min_confidence) + ConsensusColumns.from_rows(rows))
 
 
-def _agrees(label, consensus_label, config) -> bool:
+def agrees(label, consensus_label, config) -> bool:
     """Whether one annotator's label equals the consensus (texts after normalisation, boxes all matched)."""
     if config.kind == "text":
         return normalise(label, config.text_normalisation) == consensus_label
@@ -164,45 +172,8 @@ def _agrees(label, consensus_label, config) -> bool:
     return label == consensus_label
 
 
-class ComputeLabelConsistency(beam.PTransform):
-    """Record batches of annotation rows -> {"report": one report dict, "consensus": Buckets with their consensus
-    rows (every item is in exactly one Bucket)}."""
-
-    def __init__(self, config: LabelConsistencyConfig, previous_report: dict = None, source: str = "annotations",
-                 consensus_location: str = "", examples_diagnostics=None):
-        """`examples_diagnostics`: optional PCollection with the one dict of DiagnoseExamples."""
-        super().__init__()
-        self._diagnostics = examples_diagnostics
-        self._config = config
-        self._previous = previous_report
-        self._source = source
-        self._consensus_location = consensus_location
-
-    def expand(self, record_batches):
-        config = self._config
-        buckets = (record_batches
-                   | "RowsByBucket" >> beam.FlatMap(rows_by_bucket, config, self._source)
-                   | "GroupByBucket" >> beam.GroupByKey()
-                   | "Assemble" >> beam.Map(assemble_bucket, config))
-        model_side = None
-        if config.consensus == "dawid_skene":
-            model = (buckets
-                     | "LabelledItems" >> beam.FlatMap(
-                         lambda bucket: [it for it in bucket.items if it["item"] is not None and it["labels"]])
-                     | "BoundedSample" >> beam.combiners.Top.Of(config.max_dawid_skene_items,
-                                                                key=lambda it: stable_hash(it["item"]))
-                     | "FitDawidSkene" >> beam.Map(_fit_model))
-            model_side = beam.pvalue.AsSingleton(model)
-        consensus = buckets | "Consensus" >> beam.Map(_with_consensus, model_side, config)
-        summaries = consensus | "Summarize" >> beam.CombineGlobally(SingleInputTupleCombineFn(
-            AgreementCombineFn(config), RowAccountingCombineFn(), ConsensusSummaryCombineFn(config)))
-        report = summaries | "Report" >> beam.Map(
-            _report, config, model_side, self._previous, self._consensus_location,
-            beam.pvalue.AsSingleton(self._diagnostics) if self._diagnostics is not None else None)
-        return {"report": report, "consensus": consensus}
-
-
-def _report(summaries, config, model, previous, consensus_location, diagnostics):
-    stats, accounting, summary = summaries
+def report_from(outputs, config, model, previous, consensus_location, diagnostics):
+    """The report dict from the three summaries' outputs (see build_report)."""
+    stats, accounting, summary = outputs
     return build_report(stats, config, accounting, summary["shown"], summary["per_annotator"], model, previous,
                         summary["flags"], consensus_location, diagnostics)
