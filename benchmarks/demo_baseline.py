@@ -39,7 +39,8 @@ def main():
     args = parser.parse_args()
     runs = [one_run(args.standard_only) for _ in range(args.runs)]
     wall = statistics.median(r["wall_s"] for r in runs)
-    print(f"demo wall time (median of {len(runs)}): {wall:.1f} s; runs: " + ", ".join(f"{r['wall_s']:.1f}" for r in runs))
+    each = ", ".join(f"{r['wall_s']:.1f}" for r in runs)
+    print(f"demo wall time (median of {len(runs)}): {wall:.1f} s; runs: {each}")
     print(f"demo peak RSS (largest child process, max of runs): {max(r['peak_rss_mib'] for r in runs):.0f} MiB")
     names = sorted(runs[0]["components_s"], key=lambda n: -runs[0]["components_s"][n])
     for name in names:

@@ -141,7 +141,8 @@ def build_parser() -> argparse.ArgumentParser:
                            "compile a pipeline for Kubeflow Pipelines 2.x (YAML) or Vertex AI Pipelines (JSON)",
                            "  dcai compile-kubeflow --output dcai_taxi.yaml --image REGISTRY/tfx-dcai:0.2.0 \\\n"
                            "      --pipeline-root gs://BUCKET/root --data-root gs://BUCKET/data\n"
-                           "  dcai compile-kubeflow --target vertex --output dcai_taxi.json --image REGISTRY/tfx-dcai:0.2.0\n"
+                           "  dcai compile-kubeflow --target vertex --output dcai_taxi.json \\\n"
+                           "      --image REGISTRY/tfx-dcai:0.2.0\n"
                            "  dcai compile-kubeflow --output mine.yaml --pipeline my_project.pipeline:create_pipeline")
     kubeflow.add_argument("--output", required=True, help="the file to write (.yaml for kfp, .json for vertex)")
     kubeflow.add_argument("--target", choices=("kfp", "vertex"), default="kfp",

@@ -33,7 +33,8 @@ def add_drift_validator(nodes, with_control: bool = True, with_history: bool = T
                           triggers=[nodes.serving_stats.outputs["statistics"], nodes.trainer.outputs["model"]]
                           ).with_id(f"{MONITOR_ID}.history") if with_history else None
     monitor = DriftValidator(
-        statistics=nodes.serving_stats.outputs["statistics"], baseline_statistics=nodes.train_stats.outputs["statistics"],
+        statistics=nodes.serving_stats.outputs["statistics"],
+        baseline_statistics=nodes.train_stats.outputs["statistics"],
         schema=nodes.schema.outputs["schema"], examples=nodes.serving_gen.outputs["examples"],
         baseline_examples=nodes.train_gen.outputs["examples"], model=nodes.trainer.outputs["model"],
         feedback_examples=nodes.feedback_gen.outputs["examples"],

@@ -57,7 +57,8 @@ def taxi_pipeline(pipeline_root: str = DEFAULT_PIPELINE_ROOT, data_root: str = D
 
     return create_pipeline(
         pipeline_name=PIPELINE_NAME, pipeline_root=pipeline_root, data_root=data_root,
-        serving_model_dir=os.path.join(pipeline_root, "serving_model"), beam_pipeline_args=list(beam_pipeline_args or []),
+        serving_model_dir=os.path.join(pipeline_root, "serving_model"),
+        beam_pipeline_args=list(beam_pipeline_args or []),
         schema_path=schema_path, trainer_module_file=None)
 
 
@@ -73,7 +74,8 @@ def load_pipeline_function(spec: str) -> Callable:
     try:
         module = _import_from_cwd(module_name)
     except ImportError as exc:
-        raise CompileError(f"--pipeline {spec!r}: cannot import {module_name!r} ({exc}); is it on PYTHONPATH?") from None
+        raise CompileError(f"--pipeline {spec!r}: cannot import {module_name!r} ({exc}); is it on PYTHONPATH?"
+                           ) from None
     function = getattr(module, function_name, None)
     if not callable(function):
         raise CompileError(f"--pipeline {spec!r}: {module_name} has no function {function_name!r}")

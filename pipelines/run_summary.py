@@ -43,7 +43,8 @@ def latest_run(store: metadata_store.MetadataStore, pipeline_name: str) -> List[
                 outputs.setdefault(ev.path.steps[0].key, []).append(artifacts[ev.artifact_id])
         result.append(NodeRun(node=_node_name(store, execution, pipeline_name),
                               state=STATE_NAMES.get(execution.last_known_state, "UNKNOWN"),
-                              seconds=(execution.last_update_time_since_epoch - execution.create_time_since_epoch) / 1e3,
+                              seconds=(execution.last_update_time_since_epoch
+                                       - execution.create_time_since_epoch) / 1e3,
                               outputs=outputs))
     return result
 
@@ -51,7 +52,8 @@ def latest_run(store: metadata_store.MetadataStore, pipeline_name: str) -> List[
 def _node_name(store, execution, pipeline_name: str) -> str:
     for context in store.get_contexts_by_execution(execution.id):
         if context.type == "node":
-            return context.name[len(pipeline_name) + 1:] if context.name.startswith(pipeline_name + ".") else context.name
+            prefix = pipeline_name + "."
+            return context.name[len(prefix):] if context.name.startswith(prefix) else context.name
     return execution.type
 
 

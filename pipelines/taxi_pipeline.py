@@ -134,7 +134,8 @@ def create_nodes(data_root: str, serving_model_dir: str, schema_path: str = TAXI
                   .with_id(f"ExampleValidator.{name}")
                   for name, env in (("train", "TRAINING"), ("serving", "SERVING"))}
     trainer = tfx.components.Trainer(
-        **({"module_file": trainer_module_file} if trainer_module_file else {"run_fn": TRAINER_RUN_FN}), examples=train_gen.outputs["examples"], schema=schema.outputs["schema"],
+        **({"module_file": trainer_module_file} if trainer_module_file else {"run_fn": TRAINER_RUN_FN}),
+        examples=train_gen.outputs["examples"], schema=schema.outputs["schema"],
         train_args=tfx.proto.TrainArgs(num_steps=train_steps), eval_args=tfx.proto.EvalArgs(num_steps=eval_steps))
     history_dir = history_dir or os.path.join(os.path.dirname(serving_model_dir.rstrip("/")), HISTORY_FOLDER)
     model_ledger = ledger_path(history_dir, "Trainer", "model")

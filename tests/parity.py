@@ -23,7 +23,8 @@ def _drift_frame(n, seed, shift=0.0):
     fare = rng.normal(10 + shift * 4, 4, n).round(2)
     frame = pd.DataFrame({
         "fare": fare, "miles": rng.lognormal(0, 0.5, n).round(3),
-        "payment": rng.choice(["Cash", "Credit Card", "Mobile"], n, p=[0.5, 0.4, 0.1] if not shift else [0.3, 0.4, 0.3]),
+        "payment": rng.choice(["Cash", "Credit Card", "Mobile"], n,
+                              p=[0.5, 0.4, 0.1] if not shift else [0.3, 0.4, 0.3]),
         "hour": rng.integers(0, 24, n)})
     frame["score"] = (1 / (1 + np.exp(-(fare - 10) / 2))).round(4)
     frame["label"] = (rng.random(n) < (0.5 if shift else frame["score"])).astype(int)
@@ -84,7 +85,8 @@ COMMAND_FLAGS = {
     "agreement": ["--item-column", "item", "--annotator-column", "annotator", "--label-column", "label",
                   "--n-bootstrap", "200"],
 }
-REPORT_FILES = {"drift": "drift_report.json", "slices": "slice_report.json", "agreement": "label_consistency_report.json"}
+REPORT_FILES = {"drift": "drift_report.json", "slices": "slice_report.json",
+                "agreement": "label_consistency_report.json"}
 
 
 def run_command(command: str, inputs: dict, output_dir: str, beam_args=()) -> dict:

@@ -19,7 +19,8 @@ def run_python(code: str) -> subprocess.CompletedProcess:
 def test_help_lists_every_command_without_importing_tensorflow():
     result = run_python("import sys; from tfx_dcai.pipelines.cli import main\n"
                         "try:\n    main(['--help'])\nexcept SystemExit as e:\n    code = e.code\n"
-                        "print('TF_LOADED' if 'tensorflow' in sys.modules or 'tfx' in sys.modules else 'TF_FREE', code)")
+                        "print('TF_LOADED' if 'tensorflow' in sys.modules or 'tfx' in sys.modules "
+                        "else 'TF_FREE', code)")
     assert result.stdout.strip().endswith("TF_FREE 0"), result.stderr
     for command in TAXI_COMMANDS + ("drift", "agreement", "slices"):
         assert command in result.stdout

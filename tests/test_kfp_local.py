@@ -51,7 +51,8 @@ with open(outputs["outputFile"], "w") as f:
 def _spec(root, blessed):
     def component(inputs, outputs):
         return {"executorLabel": "e",
-                "inputDefinitions": {"artifacts": {k: {"artifactType": {"schemaTitle": "tfx.Examples"}} for k in inputs}},
+                "inputDefinitions": {"artifacts": {k: {"artifactType": {"schemaTitle": "tfx.Examples"}}
+                                                   for k in inputs}},
                 "outputDefinitions": {"artifacts": {k: {"artifactType": {"schemaTitle": "tfx.Examples"}}
                                                     for k in outputs}}}
     container = {"image": "x", "command": [sys.executable, "-c", _TASK],
@@ -68,7 +69,8 @@ def _spec(root, blessed):
             "use": {"componentRef": {"name": "use"}, "dependentTasks": ["gen"], "triggerPolicy": {"condition": gate},
                     "inputs": {"artifacts": {
                         "data": {"taskOutputArtifact": {"producerTask": "gen", "outputArtifactKey": "blessing"}},
-                        "_gen.blessing": {"taskOutputArtifact": {"producerTask": "gen", "outputArtifactKey": "blessing"}}}}},
+                        "_gen.blessing": {"taskOutputArtifact": {"producerTask": "gen",
+                                                                 "outputArtifactKey": "blessing"}}}}},
             "after": {"componentRef": {"name": "after"}, "dependentTasks": ["use"],
                       "inputs": {"artifacts": {
                           "data": {"taskOutputArtifact": {"producerTask": "use", "outputArtifactKey": "out"}}}}}}}},
@@ -96,7 +98,8 @@ def test_a_false_condition_skips_the_task_and_everything_downstream(tmp_path):
 
 def test_a_failing_task_names_itself_and_shows_its_log(tmp_path):
     spec = _spec(str(tmp_path), 1)
-    spec["deploymentSpec"]["executors"]["e"]["container"]["command"] = [sys.executable, "-c", "raise SystemExit('boom')"]
+    container = spec["deploymentSpec"]["executors"]["e"]["container"]
+    container["command"] = [sys.executable, "-c", "raise SystemExit('boom')"]
     with pytest.raises(RuntimeError, match="(?s)task gen exited 1.*boom"):
         SpecRunner(spec).run()
 

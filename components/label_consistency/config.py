@@ -10,7 +10,7 @@ import functools
 import math
 from typing import Dict, Optional, Tuple
 
-from tfx_dcai import configs
+from tfx_dcai import configs, predictions
 from tfx_dcai.configs import option
 from tfx_dcai.errors import InputError
 
@@ -92,11 +92,8 @@ class LabelConsistencyConfig:
     prediction_column: Optional[str] = option(
         None, help="out-of-sample predictions in the examples instead of the built-in model: P = p(positive class) "
                    "(binary), else columns P_<label> (one probability per class)")
-    output_key: Optional[str] = option(None, help="the output of the `model` input to use when its serving "
-                                                  "signature has several (default: the only one)")
-    class_labels: Tuple[str, ...] = option(
-        (), metavar="A,B,...", help="the `model` input's classes in the order of its output columns (default: the "
-                                    "labels sorted)")
+    output_key: Optional[str] = predictions.output_key_option()
+    class_labels: Tuple[str, ...] = predictions.class_labels_option()
     n_folds: int = option(5, help="folds of the built-in model's out-of-sample probabilities")
     max_sample: int = option(20_000, help="examples (a deterministic sample) confident learning runs on")
     n_bins: int = option(10, help="quantile bins per numeric feature in the X->y conflict keys")

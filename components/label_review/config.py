@@ -2,7 +2,7 @@
 import dataclasses
 from typing import Optional, Tuple
 
-from tfx_dcai import configs
+from tfx_dcai import configs, predictions
 from tfx_dcai.configs import option
 from tfx_dcai.errors import InputError
 
@@ -16,11 +16,8 @@ class LabelErrorsConfig:
     prediction_column: Optional[str] = option(
         None, help="out-of-sample predictions instead of the built-in model: P = p(positive class) (binary), else "
                    "columns P_<label> (one probability per class)")
-    output_key: Optional[str] = option(None, help="the output of the `model` input to use when its serving "
-                                                  "signature has several (default: the only one)")
-    class_labels: Tuple[str, ...] = option(
-        (), metavar="A,B,...", help="the `model` input's classes in the order of its output columns (default: the "
-                                    "labels sorted)")
+    output_key: Optional[str] = predictions.output_key_option()
+    class_labels: Tuple[str, ...] = predictions.class_labels_option()
     features: Optional[Tuple[str, ...]] = option(
         None, metavar="F,...", help="features of the built-in model (default: the schema's, else every column but "
                                     "label, id and predictions)")
