@@ -42,6 +42,7 @@ def add_drift_validator(nodes, with_control: bool = True, with_history: bool = T
         current_split="serving", baseline_split="train", evaluation_split="eval", feedback_split="feedback",
     ).with_id(MONITOR_ID)
     nodes.push_gates.append(gate.blessed(monitor.outputs["blessing"]))  # a drifted model is not pushed
+    nodes.drift_monitor = monitor
     components = ([history] if history else []) + [monitor]
     if with_history:
         components.append(RecordHistory(monitor.outputs["drift_report"], ledger, keep=HISTORY_RUNS

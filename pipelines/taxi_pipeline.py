@@ -58,6 +58,7 @@ class TaxiNodes:
     history_root: str         # where the ledgers of earlier artifacts live (tfx_dcai.history)
     push_gates: list = dataclasses.field(default_factory=list)  # predicates (tfx_dcai.gate) the Pusher waits for
     pusher: Optional[BaseNode] = None                            # created by add_pusher, after the branches
+    drift_monitor: Optional[BaseNode] = None                     # set by add_drift_validator (for retraining)
 
     def components(self) -> List[BaseNode]:
         return [getattr(self, f.name) for f in dataclasses.fields(self) if isinstance(getattr(self, f.name), BaseNode)]
@@ -179,7 +180,7 @@ def trainer_code(trainer: BaseNode) -> Dict[str, str]:
 Branch = Callable[[TaxiNodes], Sequence[BaseNode]]
 
 
-def default_branches(label_instructions: str = "v2", history: bool = True) -> List[Branch]:
+def default_branches(label_instructions: str = "v2", history: bool = True, retraining: bool = True) -> List[Branch]:
     """The tfx-dcai components wired into the taxi pipeline (each in its own pipelines/*_branch.py).
 
     Args:
@@ -187,16 +188,20 @@ def default_branches(label_instructions: str = "v2", history: bool = True) -> Li
         blocks and the consensus Trainer is skipped) or "v2" (revised: it passes).
       history: False drops the ledgers of earlier reports (DriftValidator's history, LabelConsistencyGen's
         before/after).
+      retraining: retrain on the labelled feedback when the DriftValidator blocks (pipelines/retraining_branch.py).
 
     Returns:
       The branch functions.
     """
     from tfx_dcai.pipelines.drift_validator_branch import add_drift_validator
     from tfx_dcai.pipelines.label_consistency_branch import add_label_consistency
+    from tfx_dcai.pipelines.retraining_branch import add_feedback_retraining
     from tfx_dcai.pipelines.slice_error_analyzer_branch import add_slice_error_analyzer
 
-    return [lambda nodes: add_label_consistency(nodes, instructions_version=label_instructions, with_history=history),
-            add_slice_error_analyzer, lambda nodes: add_drift_validator(nodes, with_history=history)]
+    branches = [lambda nodes: add_label_consistency(nodes, instructions_version=label_instructions,
+                                                    with_history=history),
+                add_slice_error_analyzer, lambda nodes: add_drift_validator(nodes, with_history=history)]
+    return branches + ([add_feedback_retraining] if retraining else [])
 
 
 def create_pipeline(pipeline_name: str, pipeline_root: str, data_root: str, serving_model_dir: str,

@@ -9,7 +9,10 @@ from tests.test_taxi_pipeline_e2e import STANDARD_NODES
 IMAGE = "europe-docker.pkg.dev/example/tfx/tfx-dcai:test"
 DCAI_NODES = {"LabelConsistencyGen", "SimulatedLabelers", "Trainer.consensus", "SliceErrorAnalyzer",
               "DriftValidator", "DriftValidator.control", "DriftValidator.history", "DriftValidator.record_report",
-              "latest_label_consistency_report", "LabelConsistencyGen.record_report"}
+              "latest_label_consistency_report", "LabelConsistencyGen.record_report",
+              "ImportExampleGen.feedback_retraining", "FeedbackTrainingData", "Trainer.retrained",
+              "Evaluator.retrained",
+              "Pusher.retrained"}
 EXPECTED_TASKS = STANDARD_NODES | DCAI_NODES
 
 
@@ -67,6 +70,9 @@ def test_conditions_are_on_blessings(kfp_spec):
     assert conditions["Trainer.consensus"] == \
         "(inputs.artifacts['_LabelConsistencyGen.blessing'].artifacts[0].metadata['blessed'] == 1.0)"
     assert "_Evaluator.blessing" in conditions["RecordHistory.blessed_model"]
+    retraining = "(inputs.artifacts['_DriftValidator.blessing'].artifacts[0].metadata['blessed'] == 0.0)"
+    for task in ("FeedbackTrainingData", "Trainer.retrained", "Evaluator.retrained", "Pusher.retrained"):
+        assert conditions[task] == retraining, task
 
 
 def test_every_container_runs_the_image_with_the_dockerfile_entrypoint(kfp_spec):

@@ -12,18 +12,37 @@ pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("taxi_pipeline")]
 def runs(tmp_path_factory, small_taxi_data):
     from tfx_dcai.pipelines.drift_validator_branch import add_drift_validator
     from tfx_dcai.pipelines.local_runner import PIPELINE_NAME, run_local
+    from tfx_dcai.pipelines.retraining_branch import add_feedback_retraining
     from tfx_dcai.pipelines.run_summary import latest_run, sqlite_store
 
     output = str(tmp_path_factory.mktemp("taxi_drift"))
+    branches = [add_drift_validator, add_feedback_retraining]
     fraction = small_taxi_data[1]["request"]["fraction"]
-    first = run_local(output, data_fraction=fraction, branches=[add_drift_validator], train_steps=100, eval_steps=10)
+    first = run_local(output, data_fraction=fraction, branches=branches,
+                      train_steps=100, eval_steps=10)
     # New serving data arrives (a second file: the first week again): the serving branch re-runs, so the history
     # reader re-reads the ledger (with unchanged inputs every node would be cached, history and all).
     serving = os.path.join(first.data_root, "serving")
     shutil.copy(os.path.join(serving, "trips.tfrecord.gz"), os.path.join(serving, "trips-next.tfrecord.gz"))
-    paths = run_local(output, data_fraction=fraction, branches=[add_drift_validator], train_steps=100, eval_steps=10)
+    paths = run_local(output, data_fraction=fraction, branches=branches,
+                      train_steps=100, eval_steps=10)
     store = sqlite_store(paths.metadata_path)
     return store, {node.node: node for node in latest_run(store, PIPELINE_NAME)}
+
+
+def _overall_metrics(evaluation_uri):
+    """{model name: {metric: value}} of the overall slice of a TFMA evaluation output."""
+    import tensorflow_model_analysis as tfma
+
+    out = {}
+    for record in tfma.load_metrics(evaluation_uri):
+        if record.slice_key.single_slice_keys:
+            continue
+        for key_and_value in record.metric_keys_and_values:
+            key, value = key_and_value.key, key_and_value.value
+            if not key.HasField("sub_key") and value.HasField("double_value"):
+                out.setdefault(key.model_name or "candidate", {})[key.name] = value.double_value.value
+    return out
 
 
 def _report(node):
@@ -74,3 +93,27 @@ def test_the_reports_of_the_taxi_run_in_a_browser(runs, request, tmp_path):
     check_reports_of_a_run(request, [os.path.join(node.outputs["drift_report"][0].uri, "drift_report.html")
                                      for name, node in sorted(nodes.items()) if "drift_report" in node.outputs],
                            str(tmp_path))
+
+
+def test_drift_blocks_so_the_model_is_retrained_on_feedback_and_pushed_only_if_better(runs):
+    from tfx_dcai.pipelines.retraining_branch import MIN_AUC_GAIN
+    from tfx_dcai.pipelines.taxi_pipeline import ACCURACY_THRESHOLD
+
+    store, nodes = runs
+    assert nodes["DriftValidator"].outputs["blessing"][0].custom_properties["blessed"].int_value == 0
+    for name in ("FeedbackTrainingData", "Trainer.retrained", "Evaluator.retrained", "Pusher.retrained"):
+        assert nodes[name].state in ("COMPLETE", "CACHED"), name  # the condition (drift blocks) held
+    assert nodes.get("Pusher") is None or nodes["Pusher"].state != "COMPLETE"  # not pushed while drift blocks
+    evaluator = nodes["Evaluator.retrained"]
+    metrics = _overall_metrics(evaluator.outputs["evaluation"][0].uri)
+    retrained, current = metrics["candidate"], metrics["baseline"]
+    assert retrained["example_count"] == current["example_count"] > 50  # both on the same held-out feedback
+    better = retrained["auc"] - current["auc"] > MIN_AUC_GAIN and retrained["binary_accuracy"] >= ACCURACY_THRESHOLD
+    blessed = evaluator.outputs["blessing"][0].custom_properties["blessed"].int_value
+    assert blessed == int(better), (retrained, current)
+    pushed = nodes["Pusher.retrained"].outputs["pushed_model"][0].custom_properties["pushed"].int_value
+    assert pushed == blessed
+    report_id = evaluator.outputs["evaluation"][0].id
+    execution = [ev.execution_id for ev in store.get_events_by_artifact_ids([report_id]) if ev.type == ev.OUTPUT][0]
+    inputs = {ev.artifact_id for ev in store.get_events_by_execution_ids([execution]) if ev.type == ev.INPUT}
+    assert {nodes["Trainer.retrained"].outputs["model"][0].id, nodes["Trainer"].outputs["model"][0].id} <= inputs
