@@ -31,9 +31,12 @@ TRUTH_FILE = "truth_labels.csv"
 @component
 def NoisyTrainLabels(examples: InputArtifact[standard_artifacts.Examples],
                      noisy_examples: OutputArtifact[standard_artifacts.Examples],
-                     truth: OutputArtifact[ReviewedLabels], noise: Parameter[float] = 0.12):
-    """Adds `example_id` to every example and flips `big_tipper` on a share `noise` of the train split; the clean
-    train labels go to `truth` (truth_labels.csv: id, reviewed_label), which only the simulated reviewer reads."""
+                     truth: OutputArtifact[ReviewedLabels], noise: Parameter[float] = 0.12,
+                     label_column: Parameter[str] = LABEL, num_classes: Parameter[int] = 2):
+    """Adds `example_id` to every example and changes the int64 label `label_column` (classes 0 .. num_classes - 1)
+    on a share `noise` of the train split: binary labels flip, a multi-class label moves to another class chosen by
+    a stable hash of the id. The clean train labels go to `truth` (truth_labels.csv: id, reviewed_label), which only
+    the simulated reviewer reads."""
     import csv
     import io
 
@@ -58,11 +61,12 @@ def NoisyTrainLabels(examples: InputArtifact[standard_artifacts.Examples],
                 example = example_pb2.Example.FromString(record)
                 ident = f"{stable_hash(record):016x}"
                 example.features.feature[ID_COLUMN].bytes_list.value.append(ident.encode())
-                label = example.features.feature[LABEL].int64_list.value
+                label = example.features.feature[label_column].int64_list.value
                 if split == "train" and label:
                     writer.writerow([ident, label[0]])
-                    if unit_hash("noise", ident) < noise:
-                        label[0] = 1 - label[0]
+                    if unit_hash("noise", ident) < noise:  # another class; binary: 1 - label
+                        shift = 1 + min(int(unit_hash("class", ident) * (num_classes - 1)), num_classes - 2)
+                        label[0] = (label[0] + shift) % num_classes
                 out.append(example.SerializeToString())
             write_tfrecords(os.path.join(target, name if name.endswith(".gz") else name + ".gz"), out)
     artifact_io.write_text(os.path.join(truth.uri, TRUTH_FILE), truth_rows.getvalue())
