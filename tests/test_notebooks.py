@@ -19,6 +19,9 @@ EXPECTED = {
                                  "blessed: 1"], "Label consistency: instructions v2"),
     "label_review.ipynb": (["LABEL_ERRORS_SUSPECTED: estimated label errors", "relabelled:",
                             "accuracy reviewed-500"], "Label errors"),
+    "penguin_pipeline.ipynb": (["multiclass accuracy: baseline", "scikit-learn accuracy on the 100 eval rows",
+                                "SliceErrorAnalyzer task: multiclass, classes: 3", "classes: 3, blessed:",
+                                "relabelled:", "gate open:"], "Drift report"),
     "slice_error_analyzer.ipynb": (["slices evaluated", "blessed: 2", "score "], "Slice error analysis"),
 }
 
