@@ -28,6 +28,24 @@ LABEL = "big_tipper"
 TRUTH_FILE = "truth_labels.csv"
 
 
+def noisy_label(label: int, ident: str, num_classes: int) -> int:
+    """The label NoisyTrainLabels gives a noisy example: another class of 0 .. num_classes - 1, chosen by a stable
+    hash of `ident` (binary: 1 - label).
+
+    Args:
+      label: the clean class code.
+      ident: the example's id.
+      num_classes: how many classes (>= 2).
+
+    Returns:
+      A class code different from `label`.
+    """
+    from tfx_dcai.hashing import unit_hash
+
+    shift = 1 + min(int(unit_hash("class", ident) * (num_classes - 1)), num_classes - 2)
+    return (int(label) + shift) % num_classes
+
+
 @component
 def NoisyTrainLabels(examples: InputArtifact[standard_artifacts.Examples],
                      noisy_examples: OutputArtifact[standard_artifacts.Examples],
@@ -64,9 +82,8 @@ def NoisyTrainLabels(examples: InputArtifact[standard_artifacts.Examples],
                 label = example.features.feature[label_column].int64_list.value
                 if split == "train" and label:
                     writer.writerow([ident, label[0]])
-                    if unit_hash("noise", ident) < noise:  # another class; binary: 1 - label
-                        shift = 1 + min(int(unit_hash("class", ident) * (num_classes - 1)), num_classes - 2)
-                        label[0] = (label[0] + shift) % num_classes
+                    if unit_hash("noise", ident) < noise:
+                        label[0] = noisy_label(label[0], ident, num_classes)
                 out.append(example.SerializeToString())
             write_tfrecords(os.path.join(target, name if name.endswith(".gz") else name + ".gz"), out)
     artifact_io.write_text(os.path.join(truth.uri, TRUTH_FILE), truth_rows.getvalue())

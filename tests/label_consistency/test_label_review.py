@@ -117,3 +117,16 @@ def test_the_taxi_branch_queues_reviews_and_trains_on_cleaned_examples(tmp_path)
     cleaned = runs["ApplyReviewedLabels"].outputs["cleaned_examples"][0]
     assert cleaned.custom_properties["relabelled"].int_value > 0.5 * report["review_budget"]
     assert runs["Trainer.cleaned"].state == "COMPLETE"
+
+
+def test_noisy_labels_of_the_simulation_change_the_class_binary_and_multiclass():
+    from collections import Counter
+
+    from tfx_dcai.pipelines.label_review_branch import noisy_label
+
+    ids = [f"{k:016x}" for k in range(3000)]
+    assert [noisy_label(label, i, 2) for label, i in zip([0, 1] * 1500, ids)] == [1, 0] * 1500  # as before: 1 - y
+    for label in range(3):
+        moved = Counter(noisy_label(label, i, 3) for i in ids)
+        assert set(moved) == {0, 1, 2} - {label}
+        assert min(moved.values()) > 1300  # both other classes, about half each
