@@ -98,7 +98,7 @@ class ApplyExecutor(base_executor.BaseExecutor):
         cleaned = artifact_utils.get_single_instance(output_dict["cleaned_examples"])
         cleaned.split_names = examples.split_names
         for key in ("file_format", "payload_format"):
-            if key in examples.custom_properties or examples.has_custom_property(key):
+            if examples.has_custom_property(key):
                 cleaned.set_string_custom_property(key, examples.get_string_custom_property(key))
         found, relabelled = set(), 0
         for split in artifact_utils.decode_split_names(examples.split_names):

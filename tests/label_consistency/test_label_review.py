@@ -89,6 +89,54 @@ def test_reviewed_labels_replace_the_queued_labels_in_a_copy_of_the_examples(tmp
         relabel_records(records, {"e1": "yes"}, config)
 
 
+def test_apply_reviewed_labels_executor_copies_the_examples_and_their_format(tmp_path):
+    """The executor on real artifacts: ids reviewed in train are relabelled, eval is copied, and the Examples'
+    file_format / payload_format custom properties carry over (an Examples artifact without them works too)."""
+    import gzip
+
+    from tensorflow.core.example import example_pb2
+    from tfx.types import artifact_utils, standard_artifacts
+
+    from tfx_dcai import artifact_io
+    from tfx_dcai.artifacts import ReviewedLabels
+    from tfx_dcai.label_review.config import LabelErrorsConfig
+    from tfx_dcai.label_review.executor import ApplyExecutor
+    from tfx_dcai.tf_records import encode_rows, frame_records, unframe_records
+
+    def labels(uri, split):
+        data = gzip.decompress(artifact_io.read_bytes(os.path.join(uri, f"Split-{split}", "data.gz")))
+        return [example_pb2.Example.FromString(r).features.feature["species"].int64_list.value[0]
+                for r in unframe_records(data)]
+
+    for with_format in (True, False):
+        examples = standard_artifacts.Examples()
+        examples.uri = str(tmp_path / f"examples-{with_format}")
+        examples.split_names = artifact_utils.encode_split_names(["train", "eval"])
+        if with_format:
+            examples.set_string_custom_property("file_format", "tfrecords_gzip")
+            examples.set_string_custom_property("payload_format", "FORMAT_TF_EXAMPLE")
+        for split in ("train", "eval"):
+            rows = [{"example_id": f"{split}{i}", "species": i % 3} for i in range(4)]
+            artifact_io.makedirs(os.path.join(examples.uri, f"Split-{split}"))
+            artifact_io.write_bytes(os.path.join(examples.uri, f"Split-{split}", "data.gz"),
+                                    gzip.compress(frame_records(encode_rows(rows))))
+        reviewed = ReviewedLabels()
+        reviewed.uri = str(tmp_path / f"reviewed-{with_format}")
+        artifact_io.write_text(os.path.join(reviewed.uri, "reviewed_labels.csv"),
+                               "id,reviewed_label\ntrain1,2\neval1,0\n")
+        cleaned = standard_artifacts.Examples()
+        cleaned.uri = str(tmp_path / f"cleaned-{with_format}")
+        config = LabelErrorsConfig(label_column="species", id_column="example_id")
+        ApplyExecutor().Do({"examples": [examples], "reviewed_labels": [reviewed]}, {"cleaned_examples": [cleaned]},
+                           {"config": config.to_json(), "splits": json.dumps(["train"])})
+        assert labels(cleaned.uri, "train") == [0, 2, 2, 0] and labels(cleaned.uri, "eval") == [0, 1, 2, 0]
+        assert cleaned.get_int_custom_property("relabelled") == 1
+        assert cleaned.get_int_custom_property("reviewed_not_found") == 1  # eval1 is in a split not relabelled
+        assert cleaned.has_custom_property("payload_format") == with_format
+        if with_format:
+            assert cleaned.get_string_custom_property("file_format") == "tfrecords_gzip"
+
+
 @pytest.mark.slow
 def test_the_taxi_branch_queues_reviews_and_trains_on_cleaned_examples(tmp_path):
     from tfx import v1 as tfx
