@@ -59,6 +59,8 @@ def NoisyTrainLabels(examples: InputArtifact[standard_artifacts.Examples],
     import io
 
     from tensorflow.core.example import example_pb2
+    from tfx.components.util import examples_utils
+    from tfx.proto import example_gen_pb2
 
     from tfx_dcai import artifact_io
     from tfx_dcai.hashing import stable_hash, unit_hash
@@ -66,6 +68,7 @@ def NoisyTrainLabels(examples: InputArtifact[standard_artifacts.Examples],
 
     noisy_examples.split_names = examples.split_names
     noisy_examples.set_string_custom_property("file_format", "tfrecords_gzip")
+    examples_utils.set_payload_format(noisy_examples, example_gen_pb2.PayloadFormat.FORMAT_TF_EXAMPLE)  # readers guess
     truth_rows = io.StringIO()
     writer = csv.writer(truth_rows, lineterminator="\n")
     writer.writerow(["id", "reviewed_label"])
