@@ -1,7 +1,8 @@
 """Runs in the benchmark venv (.venv-bench-drift_validator, evidently): Evidently's DataDriftPreset on two
-CSV files (one untimed warm-up run first); prints one JSON line (version, import and
-run times, drifted columns, methods). Called by vs_evidently.py."""
+CSV files (argv: reference current repeats [warmups, default 1]; the warm-up runs are untimed); prints one JSON
+line (version, import and run times, drifted columns, methods). Called by vs_evidently.py."""
 import json
+import os
 import resource
 import sys
 import time
@@ -36,17 +37,19 @@ def drifted_columns(snapshot: dict) -> tuple:
 
 def main():
     reference_path, current_path, repeats = sys.argv[1], sys.argv[2], int(sys.argv[3])
+    warmups = int(sys.argv[4]) if len(sys.argv) > 4 else 1
     times, snapshot = [], None
-    for run in range(repeats + 1):
+    for run in range(warmups + repeats):
         t0 = time.perf_counter()
         reference, current = pd.read_csv(reference_path), pd.read_csv(current_path)
         snapshot = Report([DataDriftPreset()]).run(current_data=current, reference_data=reference).dict()
-        if run:  # run 0 is the warm-up
+        if run >= warmups:
             times.append(time.perf_counter() - t0)
     drifted, methods, count = drifted_columns(snapshot)
     print(json.dumps({"version": evidently.__version__, "import_s": import_s, "times_s": times,
                       "drifted": drifted, "evidently_drifted_count": count, "methods": methods,
-                      "maxrss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+                      "maxrss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+                      "load": os.getloadavg()[0]}))
 
 
 if __name__ == "__main__":

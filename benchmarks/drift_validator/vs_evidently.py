@@ -5,11 +5,14 @@ Data (written once to $TMPDIR/dv_bench/):
 - `--shape wide`: 20,000 rows x 1,000 numeric columns per side, 2 planted shifts (common.wide_table);
 - `--shape mixed`: 100,000 rows x 200 columns (120 numeric, 80 categorical), 4 planted shifts.
 Each tool runs in its own subprocess (ours: dcai_runner.py in the main .venv; Evidently: evidently_runner.py in
-.venv-bench-drift_validator), one untimed warm-up then `--repeats` timed runs (imports excluded and reported apart);
-peak memory is each process's peak RSS (warm-up included). Ours also reports the drift step alone on the two
-statistics protos (what the component does in a pipeline, where StatisticsGen has computed them).
+.venv-bench-drift_validator), `--warmups` untimed warm-ups (default 1) then `--repeats` timed runs (imports excluded
+and reported apart); peak memory is each process's peak RSS (warm-ups included). With `--concurrent` the two
+processes run at the same time, so on a shared, loaded machine both see the same load (the ratio is then the
+figure to quote, not the absolute times; on 2 cores each tool gets about one). Ours also reports the drift step
+alone on the two statistics protos (what the component does in a pipeline, where StatisticsGen has computed them).
 
     nice .venv/bin/python benchmarks/drift_validator/vs_evidently.py [--shape wide] [--repeats 3]
+    nice .venv/bin/python benchmarks/drift_validator/vs_evidently.py --shape wide --repeats 1 --warmups 0 --concurrent
 """
 import argparse
 import json
@@ -44,10 +47,17 @@ def write_data(shape: str, rows: int) -> tuple:
     return paths, planted
 
 
-def _run(python, script, paths, repeats, env=None):
-    done = subprocess.run([python, os.path.join(HERE, script), *paths, str(repeats)], check=True,
-                          capture_output=True, text=True, env={**os.environ, **(env or {})}, cwd=ROOT)
-    return json.loads(done.stdout.strip().splitlines()[-1])
+def _start(python, script, paths, repeats, warmups, env=None):
+    return subprocess.Popen([python, os.path.join(HERE, script), *paths, str(repeats), str(warmups)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env={**os.environ, **(env or {})}, cwd=ROOT)
+
+
+def _result(process):
+    stdout, stderr = process.communicate()
+    if process.returncode:
+        raise RuntimeError(f"{process.args[1]} failed ({process.returncode}):\n{stderr[-4000:]}")
+    return json.loads(stdout.strip().splitlines()[-1])
 
 
 def main():
@@ -55,16 +65,29 @@ def main():
     parser.add_argument("--shape", choices=sorted(SHAPES), default="taxi-like")
     parser.add_argument("--rows", type=int, help="rows per side (default: the shape's)")
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--warmups", type=int, default=1, help="untimed runs before the timed ones")
+    parser.add_argument("--concurrent", action="store_true", help="run the two tools at the same time")
     args = parser.parse_args()
     rows = args.rows or SHAPES[args.shape][0]
     paths, planted = write_data(args.shape, rows)
-    ours = _run(os.path.join(ROOT, ".venv", "bin", "python"), "dcai_runner.py", paths, args.repeats,
-                {"TF_USE_LEGACY_KERAS": "1", "TF_CPP_MIN_LOG_LEVEL": "2", "PYTHONPATH": ROOT})
-    theirs = _run(BENCH_PYTHON, "evidently_runner.py", paths, args.repeats, {"DO_NOT_TRACK": "1"})
+    start_ours = lambda: _start(os.path.join(ROOT, ".venv", "bin", "python"), "dcai_runner.py", paths,  # noqa: E731
+                                args.repeats, args.warmups,
+                                {"TF_USE_LEGACY_KERAS": "1", "TF_CPP_MIN_LOG_LEVEL": "2", "PYTHONPATH": ROOT})
+    start_theirs = lambda: _start(BENCH_PYTHON, "evidently_runner.py", paths, args.repeats,  # noqa: E731
+                                  args.warmups, {"DO_NOT_TRACK": "1"})
+    if args.concurrent:
+        ours_process, theirs_process = start_ours(), start_theirs()
+        ours, theirs = _result(ours_process), _result(theirs_process)
+    else:
+        ours = _result(start_ours())
+        theirs = _result(start_theirs())
     ours_s, ev_s = stat.median(ours["times_s"]), stat.median(theirs["times_s"])
     print(f"data: {args.shape}, {rows:,} rows x {ours['features']} columns per side (CSV), planted shifts {planted}; "
           f"{args.repeats} runs each, medians; imports excluded (ours {ours['import_s']:.1f}s, Evidently "
-          f"{theirs['version']} {theirs['import_s']:.1f}s); load average {os.getloadavg()[0]:.1f}")
+          f"{theirs['version']} {theirs['import_s']:.1f}s); {args.warmups} warm-up(s)"
+          f"{', concurrent' * args.concurrent}; "
+          f"load average at the end: ours {ours['load']:.1f}, Evidently {theirs['load']:.1f}, now "
+          f"{os.getloadavg()[0]:.1f}")
     print(f"wall: `dcai drift` end to end {ours_s:.2f}s | Evidently DataDriftPreset (read_csv + report) {ev_s:.2f}s | "
           f"ratio {ours_s / ev_s:.3f} (target <= 0.2)")
     print(f"peak RSS: dcai drift {ours['maxrss_mb']:.0f} MB | Evidently {theirs['maxrss_mb']:.0f} MB | ratio "
