@@ -166,3 +166,16 @@ def test_mlmd_lineage_the_analyzers_model_is_the_trainers(penguin_run):
     trainer_inputs = [ev.artifact_id for ev in store.get_events_by_execution_ids(
         [e.id for e in store.get_executions() if e.type.endswith("Trainer")]) if ev.type == ev.INPUT]
     assert cleaned in trainer_inputs  # Trainer.cleaned read the cleaned Examples
+
+
+def test_the_reports_of_the_penguin_run_in_a_browser(penguin_run, request, tmp_path):
+    from tests.browser import check_reports_of_a_run
+
+    _, nodes = penguin_run
+    pages = [(nodes["DriftValidator"], "drift_report", "drift_report.html"),
+             (nodes["SliceErrorAnalyzer"], "slice_report", "slice_report.html"),
+             (nodes["LabelConsistencyGen"], "report", "label_consistency_report.html"),
+             (nodes["LabelErrorQueue"], "review_queue", "label_errors_report.html")]
+    paths = [os.path.join(node.outputs[key][0].uri, page) for node, key, page in pages]
+    assert all(os.path.exists(path) for path in paths), paths
+    check_reports_of_a_run(request, paths, str(tmp_path))

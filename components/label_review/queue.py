@@ -118,8 +118,19 @@ def render_html(report_dict: dict) -> str:
                                      "over examples"),
                 reports.section("Most suspicious examples", suspects,
                                 note=f"first {len(report_dict['suspects'])}; every example is in {QUEUE_FILE}")]
-    return reports.page("Label errors", report_dict["status"], report_dict["status"] == NO_SUSPECTS, sections,
-                        subtitle=f"{report_dict['rows']['rows_ranked']} examples, task {report_dict['task']}")
+    ok = report_dict["status"] == NO_SUSPECTS
+    tone = "ok" if ok else "warn"
+    ranked = report_dict["rows"]["rows_ranked"]
+    line = ("no example's label looks wrong" if ok else
+            f"{report_dict['n_suspected']} of {ranked} examples' labels look wrong; the most suspicious are queued")
+    interval = (reports.Interval(estimate["value"], estimate.get("ci_low"), estimate.get("ci_high")).text()
+                if estimate.get("value") is not None else "n/a")
+    summary = reports.summary_block(report_dict["status"], tone, line, [
+        ("examples ranked", ranked), ("estimated label errors [95% CI]", interval),
+        ("queued for review", report_dict["review_budget"])],
+        report_dict["findings"][0] if report_dict["findings"] else "")
+    return reports.page("Label errors", report_dict["status"], ok, sections,
+                        subtitle=f"{ranked} examples, task {report_dict['task']}", summary=summary, tone=tone)
 
 
 def write(output_dir: str, report_dict: dict) -> tuple:
