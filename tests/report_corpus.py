@@ -6,6 +6,7 @@ Each case is a function `case(out_dir) -> html_path`; CASES maps a name to it. T
 browser, add a case here (or call tests.browser.check_report on its file from the test that writes it).
 """
 import contextlib
+import dataclasses
 import csv
 import io
 import os
@@ -211,7 +212,8 @@ def drift_full(out):
     from tfx_dcai.drift_validator import concept_drift as cd
     from tfx_dcai.drift_validator import report as drift_report
     from tfx_dcai.drift_validator.multivariate import domain_classifier_drift
-    from tfx_dcai.drift_validator.validation import history
+    from tfx_dcai import predictions as preds
+    from tfx_dcai.drift_validator.analysis import history
 
     rng = np.random.default_rng(5)
     config, features, samples = _drift_features(rng)
@@ -221,12 +223,12 @@ def drift_full(out):
     y_b, y_c = rng.integers(0, 2, 600), rng.integers(0, 2, 600)
     s_b = np.clip(y_b * 0.7 + rng.normal(0.15, 0.2, 600), 0, 1)
     s_c = np.clip(y_c * 0.4 + rng.normal(0.3, 0.25, 600), 0, 1)
-    concept = cd.metric_difference(y_b, s_b, y_c, s_c, 200, config.min_metric_drop, rng, "auc")
-    concept["label_prior"] = cd.label_prior(y_b.astype(str), y_c.astype(str))
+    columns = preds.find_prediction_columns(["P"], "P", "corpus")
+    baseline, current = (preds.from_columns(y, columns, {"P": s}) for y, s in ((y_b, s_b), (y_c, s_c)))
     numeric = [n for n in names if np.asarray(sample["baseline"][n]).dtype.kind == "f"][:4]
-    concept["conditional_label_rates"] = cd.conditional_label_rates(
-        {n: np.asarray(sample["baseline"][n]) for n in numeric}, {n: np.asarray(sample["current"][n]) for n in numeric},
-        y_b, y_c, numeric, 5, config.q)
+    concept = cd.concept_drift(baseline, current, {n: np.asarray(sample["baseline"][n]) for n in numeric},
+                               {n: np.asarray(sample["current"][n]) for n in numeric}, numeric,
+                               dataclasses.replace(config, bootstrap=200), rng)
     previous = [{"features": [dict(e, effect_size=(e["effect_size"] or 0) * f) for e in features],
                  "context": {"run": f"run-{k}"}} for k, f in enumerate((0.2, 0.5, 0.8))]
     anomalies = [{"feature": "company", "type": "ENUM_TYPE_UNEXPECTED_STRING_VALUES",

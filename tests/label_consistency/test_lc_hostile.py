@@ -37,7 +37,8 @@ def test_free_text_labels_take_the_bounded_path_with_a_finding_and_bounded_peak_
                             env={**os.environ, "PYTHONWARNINGS": "ignore"})
     code, peak_kib = result.stdout.split()[-2:]
     assert code == "1", result.stderr[-2000:]  # exact match is rare: alpha is low, INCONSISTENT
-    assert int(peak_kib) < 1024 * 1024, f"peak RSS {int(peak_kib) / 1024:.0f} MiB"
+    # the stack's imports alone take about 0.9 GiB of the process; the dense path asked for 29.8 GiB
+    assert int(peak_kib) < 1536 * 1024, f"peak RSS {int(peak_kib) / 1024:.0f} MiB"
     with open(tmp_path / "out" / "label_consistency_report.json", encoding="utf-8") as f:  # local
         report = json.load(f)
     assert report["labels"] == {"n_distinct": 2000, "free_text": True, "max_classes": 200}
