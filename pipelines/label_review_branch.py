@@ -115,17 +115,37 @@ def SimulatedReviewer(review_queue: InputArtifact[LabelReviewQueue], truth: Inpu
     reviewed_labels.set_int_custom_property("reviewed", len(queued))
 
 
-def add_label_review(nodes, noise: float = 0.12, train_steps: int = 200, eval_steps: int = 20) -> list:
-    """The branch's components for `nodes` (a tfx_dcai.pipelines.taxi_pipeline.TaxiNodes)."""
-    noisy = NoisyTrainLabels(examples=nodes.train_gen.outputs["examples"], noise=noise)
-    queue = LabelErrorQueue(examples=noisy.outputs["noisy_examples"], label_column=LABEL, id_column=ID_COLUMN,
-                            split="train")
+def review_loop(examples, schema, trainer_code: dict, label_column: str = LABEL, num_classes: int = 2,
+                noise: float = 0.12, train_steps: int = 200, eval_steps: int = 20) -> list:
+    """[NoisyTrainLabels, LabelErrorQueue, SimulatedReviewer, ApplyReviewedLabels, Trainer.cleaned] on `examples`.
+
+    Args:
+      examples: an Examples channel with a `train` split.
+      schema: the Schema channel the cleaned Trainer reads.
+      trainer_code: the cleaned Trainer's `module_file` or `run_fn` argument.
+      label_column: the label NoisyTrainLabels flips and the queue ranks.
+      num_classes: the number of classes of the label.
+      noise: the share of train labels flipped.
+      train_steps, eval_steps: the cleaned Trainer's steps.
+
+    Returns:
+      The five components.
+    """
+    noisy = NoisyTrainLabels(examples=examples, noise=noise, label_column=label_column, num_classes=num_classes)
+    queue = LabelErrorQueue(examples=noisy.outputs["noisy_examples"], label_column=label_column,
+                            id_column=ID_COLUMN, split="train")
     reviewer = SimulatedReviewer(review_queue=queue.outputs["review_queue"], truth=noisy.outputs["truth"])
     cleaned = ApplyReviewedLabels(examples=noisy.outputs["noisy_examples"],
-                                  reviewed_labels=reviewer.outputs["reviewed_labels"], label_column=LABEL,
+                                  reviewed_labels=reviewer.outputs["reviewed_labels"], label_column=label_column,
                                   id_column=ID_COLUMN, splits=["train"])
     trainer = tfx.components.Trainer(
-        **trainer_code(nodes.trainer), examples=cleaned.outputs["cleaned_examples"],
-        schema=nodes.schema.outputs["schema"], train_args=tfx.proto.TrainArgs(num_steps=train_steps),
+        **trainer_code, examples=cleaned.outputs["cleaned_examples"], schema=schema,
+        train_args=tfx.proto.TrainArgs(num_steps=train_steps),
         eval_args=tfx.proto.EvalArgs(num_steps=eval_steps)).with_id("Trainer.cleaned")
     return [noisy, queue, reviewer, cleaned, trainer]
+
+
+def add_label_review(nodes, noise: float = 0.12, train_steps: int = 200, eval_steps: int = 20) -> list:
+    """The branch's components for `nodes` (a tfx_dcai.pipelines.taxi_pipeline.TaxiNodes)."""
+    return review_loop(nodes.train_gen.outputs["examples"], nodes.schema.outputs["schema"],
+                       trainer_code(nodes.trainer), noise=noise, train_steps=train_steps, eval_steps=eval_steps)

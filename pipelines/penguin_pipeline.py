@@ -27,7 +27,6 @@ from tfx.types import artifact_utils, standard_artifacts
 from tfx_dcai import gate
 from tfx_dcai.drift_validator.component import DriftValidator
 from tfx_dcai.label_consistency.component import LabelConsistencyGen
-from tfx_dcai.label_review.component import ApplyReviewedLabels, LabelErrorQueue
 from tfx_dcai.slice_error_analyzer.component import SliceErrorAnalyzer
 
 LABEL = "species"
@@ -93,21 +92,12 @@ def review_loop(example_gen, schema, train_steps: int, eval_steps: int) -> list:
     """The label-review loop on the penguins: [NoisyTrainLabels, LabelErrorQueue, SimulatedReviewer,
     ApplyReviewedLabels, Trainer.cleaned] (the taxi branch's simulated ends, tfx_dcai.pipelines.label_review_branch,
     with 3 classes)."""
-    from tfx_dcai.pipelines.label_review_branch import ID_COLUMN, NoisyTrainLabels, SimulatedReviewer
+    from tfx_dcai.pipelines import label_review_branch
 
-    noisy = NoisyTrainLabels(examples=example_gen.outputs["examples"], noise=LABEL_NOISE, label_column=LABEL,
-                             num_classes=len(SPECIES))
-    queue = LabelErrorQueue(examples=noisy.outputs["noisy_examples"], label_column=LABEL, id_column=ID_COLUMN,
-                            split="train")
-    reviewer = SimulatedReviewer(review_queue=queue.outputs["review_queue"], truth=noisy.outputs["truth"])
-    cleaned = ApplyReviewedLabels(examples=noisy.outputs["noisy_examples"],
-                                  reviewed_labels=reviewer.outputs["reviewed_labels"], label_column=LABEL,
-                                  id_column=ID_COLUMN, splits=["train"])
-    trainer = tfx.components.Trainer(
-        module_file=TRAINER_MODULE, examples=cleaned.outputs["cleaned_examples"], schema=schema.outputs["schema"],
-        train_args=tfx.proto.TrainArgs(num_steps=train_steps), eval_args=tfx.proto.EvalArgs(num_steps=eval_steps)
-    ).with_id("Trainer.cleaned")
-    return [noisy, queue, reviewer, cleaned, trainer]
+    return label_review_branch.review_loop(
+        example_gen.outputs["examples"], schema.outputs["schema"], {"module_file": TRAINER_MODULE},
+        label_column=LABEL, num_classes=len(SPECIES), noise=LABEL_NOISE, train_steps=train_steps,
+        eval_steps=eval_steps)
 
 
 def create_pipeline(pipeline_name: str, pipeline_root: str, serving_model_dir: str,

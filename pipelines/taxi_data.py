@@ -111,14 +111,14 @@ def prepare_taxi_data(output_root: str, fraction: float = 1.0, source_dir: str =
         return existing
     manifest = _write_sources(inputs, output_root, fraction)
     manifest["request"] = request
-    with open(manifest_path, "w", encoding="utf-8") as f:
+    with open(manifest_path, "w", encoding="utf-8") as f:  # local: the prepared data is on this machine
         json.dump(manifest, f, indent=2, sort_keys=True)
     return manifest
 
 
 def _read_manifest(path: str):
     try:
-        with open(path, encoding="utf-8") as f:
+        with open(path, encoding="utf-8") as f:  # local
             return json.load(f)
     except (OSError, ValueError):
         return None
