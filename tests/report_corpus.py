@@ -230,7 +230,7 @@ def drift_full(out):
                                {n: np.asarray(sample["current"][n]) for n in numeric}, numeric,
                                dataclasses.replace(config, bootstrap=200), rng)
     previous = [{"features": [dict(e, effect_size=(e["effect_size"] or 0) * f) for e in features],
-                 "context": {"run": f"run-{k}"}} for k, f in enumerate((0.2, 0.5, 0.8))]
+                 "context": {"run": f"2026-12-0{k + 1} 03:08:43Z"}} for k, f in enumerate((0.2, 0.5, 0.8))]
     anomalies = [{"feature": "company", "type": "ENUM_TYPE_UNEXPECTED_STRING_VALUES",
                   "description": f"Examples contain values missing from the schema: {HTML_PAYLOAD}, {LONG}"},
                  {"feature": "", "type": "SCHEMA_MISSING_COLUMN", "description": "Column dropped"}]

@@ -132,8 +132,9 @@ def _draw_x_ticks(parts, labels, positions, layout, bottom):
             y = bottom + 12
             parts.append(_label(x + 3, y, labels[i], max_px=max_px, anchor="end",
                                 extra=f'transform="rotate(-45 {x + 3:.1f} {y:.1f})"'))
-        else:
-            parts.append(_label(x, bottom + 15, labels[i], max_px=max_px, anchor="middle"))
+        else:  # centred under its tick, moved right just enough to stay on the canvas (a long first label)
+            half = min(text_width(fit(str(labels[i]), max_px)), max_px) / 2
+            parts.append(_label(max(x, half + 2), bottom + 15, labels[i], max_px=max_px, anchor="middle"))
 
 
 def _y_axis(parts, left, top, right, bottom, lo, hi, y, y_label):
