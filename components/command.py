@@ -19,7 +19,10 @@ import os
 import re
 import sys
 import traceback
+import warnings
 from typing import Callable, Dict, Iterable, Optional
+
+from tfx_dcai.stack_warnings import ignore_import_warnings
 
 EXIT_PASS, EXIT_BLOCKED, EXIT_BAD_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
 PROGRESS_LOGGER = "tfx_dcai.progress"
@@ -103,7 +106,8 @@ def progress(message: str, *args) -> None:
 
 @contextlib.contextmanager
 def _progress_to_stderr(command: str, quiet: bool, debug: bool):
-    """Connect the progress logger to stderr and quieten Beam/TF logging for one command; restore afterwards."""
+    """Connect the progress logger to stderr and quieten Beam/TF logging and the stack's import warnings for one
+    command; restore afterwards."""
     logger = logging.getLogger(PROGRESS_LOGGER)
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter(f"dcai {command}: %(message)s"))
@@ -117,7 +121,10 @@ def _progress_to_stderr(command: str, quiet: bool, debug: bool):
         for name in _QUIET_LOGGERS:
             logging.getLogger(name).setLevel(logging.CRITICAL)
     try:
-        yield
+        with warnings.catch_warnings():
+            if not debug:
+                ignore_import_warnings()
+            yield
     finally:
         logger.removeHandler(handler)
         logger.setLevel(previous[0])
@@ -144,7 +151,7 @@ def run(command: str, handler: Callable[..., Outcome], args, beam_args=None) -> 
             outcome = handler(args, beam_args)
     except KeyboardInterrupt:
         raise
-    except BaseException as exc:  # noqa: BLE001: every failure ends in exit code 2 or 3, never a traceback by accident
+    except BaseException as exc:  # noqa: BLE001 -- every failure ends in exit code 2 or 3, never a traceback by accident
         if isinstance(exc, SystemExit):
             raise
         message = input_error_message(exc)

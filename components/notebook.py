@@ -11,13 +11,9 @@ import contextlib
 import logging
 import os
 import sys
-import warnings
 
-# (message regex, category, module regex): import-time notices of Google client libraries on Python 3.10
-QUIET_WARNINGS = (
-    (r"You are using a non-supported Python version", FutureWarning, r"google\.api_core\._python_version_support"),
-    (r"Support for google-cloud-storage < 3\.0\.0 will be removed", FutureWarning, r"google\.cloud\.aiplatform"),
-)
+from tfx_dcai.stack_warnings import ignore_import_warnings
+
 # loggers that warn about optional speed-ups and Interactive Beam widgets nobody asked for
 QUIET_LOGGERS = ("apache_beam.io.tfrecordio", "apache_beam.runners.interactive.interactive_environment")
 
@@ -26,11 +22,11 @@ def setup(quiet: bool = True) -> None:
     """Prepare a notebook session for tfx-dcai.
 
     Args:
-      quiet: install the narrow warning filters and logger levels above (QUIET_WARNINGS, QUIET_LOGGERS).
+      quiet: ignore the stack's import warnings (tfx_dcai.stack_warnings) and quiet the loggers above
+        (QUIET_LOGGERS).
     """
     if quiet:
-        for message, category, module in QUIET_WARNINGS:
-            warnings.filterwarnings("ignore", message=message, category=category, module=module)
+        ignore_import_warnings()
         for name in QUIET_LOGGERS:
             logging.getLogger(name).setLevel(logging.ERROR)
     from tfx_dcai.reports.notebook import register_visualizations

@@ -116,3 +116,25 @@ def test_json_output_is_one_object_with_the_exit_code(tmp_path, capsys):
     out = json.loads(capsys.readouterr().out)
     assert out["command"] == "slices" and out["exit_code"] == code == 0
     assert out["reports"]["json"].endswith("slice_report.json")
+
+
+@pytest.mark.parametrize("debug", [False, True])
+def test_the_stacks_import_warnings_are_ignored_during_a_command_unless_debug(debug):
+    import types
+    import warnings
+
+    from tfx_dcai import command
+
+    def handler(args, beam_args):  # what importing google.api_core on Python 3.10 does
+        warnings.warn_explicit("You are using a non-supported Python version (3.10.13).", FutureWarning,
+                               "_python_version_support.py", 246, module="google.api_core._python_version_support")
+        warnings.warn("a warning of the user's own", UserWarning)
+        return command.Outcome(status="DONE", blocking=False, summary="done")
+
+    args = types.SimpleNamespace(json=False, debug=debug, quiet=True)
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        assert command.run("probe", handler, args) == 0
+        filters_after = list(warnings.filters)
+    assert [w.category for w in seen] == ([FutureWarning, UserWarning] if debug else [UserWarning])
+    assert filters_after[0][0] == "always", "the command's filters must not outlive it"

@@ -20,7 +20,7 @@ import numpy as np
 SIZE, ERROR_SUM, ERROR_MAX, ERROR_SQUARES, DIFF_SUM, DIFF_SQUARES = range(6)
 N_STATS = 6
 DENSE_CELLS_LIMIT = 1 << 20
-BOUND_CHUNK = 1 << 18  # candidates bounded at a time
+PAIR_CHUNK = 1 << 18  # joined pairs pruned at a time
 
 
 @dataclasses.dataclass(frozen=True)
@@ -100,71 +100,87 @@ def _row_keys(rows: np.ndarray) -> np.ndarray:
     return rows.view(np.dtype((np.void, 8 * rows.shape[1]))).ravel() if rows.shape[1] else np.zeros(len(rows), "V8")
 
 
-def _find_rows(table: np.ndarray, queries: np.ndarray) -> np.ndarray:
-    """The index of each query row in `table` (rows of the same width), -1 when absent."""
-    if not len(table) or not len(queries):
-        return np.full(len(queries), -1, np.int64)
-    keys = _row_keys(table)
-    order = np.argsort(keys, kind="stable")
-    ordered = keys[order]
-    wanted = _row_keys(queries)
-    position = np.minimum(np.searchsorted(ordered, wanted), len(ordered) - 1)
-    return np.where(ordered[position] == wanted, order[position], -1)
+class _RowIndex:
+    """Exact-match lookups of whole rows in a fixed int64 table (sorted once, queried per chunk)."""
+
+    def __init__(self, table: np.ndarray):
+        self._size = len(table)
+        keys = _row_keys(table)
+        self._order = np.argsort(keys, kind="stable")
+        self._ordered = keys[self._order]
+
+    def find(self, queries: np.ndarray) -> np.ndarray:
+        """The index of each query row in the table (rows of the same width), -1 when absent."""
+        if not self._size or not len(queries):
+            return np.full(len(queries), -1, np.int64)
+        wanted = _row_keys(queries)
+        position = np.minimum(np.searchsorted(self._ordered, wanted), self._size - 1)
+        return np.where(self._ordered[position] == wanted, self._order[position], -1)
 
 
-def _joined_pairs(parents: np.ndarray, feature_of: np.ndarray):
-    """Apriori join, vectorised: (left, right) parent indices of every pair with the same first L-2 columns and
-    last columns of different features; the candidate is left's columns plus right's last column."""
+def _joined_pairs(parents: np.ndarray, feature_of: np.ndarray, chunk: int = PAIR_CHUNK):
+    """Apriori join, vectorised and chunked: yields (left, right) parent indices, about `chunk` pairs at a time,
+    of every pair with the same first L-2 columns and last columns of different features; the candidate is
+    left's columns plus right's last column. Memory is O(chunk), not O(pairs): at 200 features the level-3
+    pairs alone would not fit."""
     level = parents.shape[1] + 1
+    if not len(parents):
+        return
     order = np.lexsort(parents.T[::-1]) if parents.shape[1] else np.arange(len(parents))
     ordered = parents[order]
     prefix = _row_keys(ordered[:, :level - 2])
-    starts = np.flatnonzero(np.concatenate([[True], prefix[1:] != prefix[:-1]])) if len(ordered) else np.zeros(0, int)
+    starts = np.flatnonzero(np.concatenate([[True], prefix[1:] != prefix[:-1]]))
     ends = np.append(starts[1:], len(ordered))
-    group_end = np.repeat(ends, ends - starts)
-    after = group_end - np.arange(len(ordered)) - 1  # later members of the same group
-    left = np.repeat(np.arange(len(ordered)), after)
-    first = np.repeat(np.cumsum(after) - after, after)
-    right = left + 1 + (np.arange(len(left)) - first)
-    different = feature_of[ordered[left, -1]] != feature_of[ordered[right, -1]]
-    return order[left[different]], order[right[different]]
+    after = np.repeat(ends, ends - starts) - np.arange(len(ordered)) - 1  # later members of the same group
+    pairs_before = np.cumsum(after) - after
+    first_row = 0
+    while first_row < len(ordered):  # rows [first_row, last_row) hold about `chunk` pairs
+        last_row = max(int(np.searchsorted(pairs_before, pairs_before[first_row] + chunk)), first_row + 1)
+        counts = after[first_row:last_row]
+        left = np.repeat(np.arange(first_row, last_row), counts)
+        first = np.repeat(np.cumsum(counts) - counts, counts)
+        right = left + 1 + (np.arange(len(left)) - first)
+        different = feature_of[ordered[left, -1]] != feature_of[ordered[right, -1]]
+        yield order[left[different]], order[right[different]]
+        first_row = last_row
 
 
 def next_candidates(state: LatticeState, feature_of: np.ndarray, totals: Totals,
                     params: SliceLineParams) -> Tuple[np.ndarray, int]:
     """Level L+1 candidates from level L's valid slices, after parent, size and score-bound pruning.
 
-    Also returns how many candidates large enough to test were pruned by the score bound alone.
+    Also returns how many candidates large enough to test were pruned by the score bound alone. The join is
+    pruned chunk by chunk, so memory follows the surviving candidates, not all joined pairs.
     """
     level = state.level + 1
     keep = _valid(state.stats, params)
     parents, parent_stats = state.slices[keep], state.stats[keep]
     if level > params.max_level or len(parents) < 2:
         return np.zeros((0, level), np.int64), 0
-    left, right = _joined_pairs(parents, np.asarray(feature_of))
-    rows = np.concatenate([parents[left], parents[right][:, -1:]], axis=1)
-    parent_rows = [left, right]
-    complete = np.ones(len(rows), bool)
-    for j in range(level - 2):  # the parents without one of the shared columns must be valid too
-        found = _find_rows(parents, np.delete(rows, j, axis=1))
-        complete &= found >= 0
-        parent_rows.append(found)
-    rows = rows[complete]
-    if not len(rows):
-        return np.zeros((0, level), np.int64), 0
-    parent_rows = np.stack([p[complete] for p in parent_rows], axis=1)
+    index = _RowIndex(parents)
     bounded = parent_stats[:, [SIZE, ERROR_SUM, ERROR_MAX]]
-    large_enough = np.zeros(len(rows), bool)
-    promising = np.zeros(len(rows), bool)
-    for start in range(0, len(rows), BOUND_CHUNK):  # chunks keep memory at O(chunk), not O(candidates)
-        part = slice(start, start + BOUND_CHUNK)
-        bounds = bounded[parent_rows[part]].min(axis=1)
+    threshold = max(_min_top_score(state), 0.0)
+    kept, pruned = [np.zeros((0, level), np.int64)], 0
+    for left, right in _joined_pairs(parents, np.asarray(feature_of)):
+        rows = np.concatenate([parents[left], parents[right][:, -1:]], axis=1)
+        parent_rows = [left, right]
+        complete = np.ones(len(rows), bool)
+        for j in range(level - 2):  # the parents without one of the shared columns must be valid too
+            found = index.find(np.delete(rows, j, axis=1))
+            complete &= found >= 0
+            parent_rows.append(found)
+        rows = rows[complete]
+        if not len(rows):
+            continue
+        bounds = bounded[np.stack([p[complete] for p in parent_rows], axis=1)].min(axis=1)
         upper = score_upper_bound(bounds[:, 0], bounds[:, 1], bounds[:, 2], totals, params)
-        large_enough[part] = bounds[:, 0] >= params.min_support
-        promising[part] = large_enough[part] & (upper > _min_top_score(state)) & (upper > 0)
-    candidates = rows[promising].reshape(-1, level)
+        large_enough = bounds[:, 0] >= params.min_support
+        promising = large_enough & (upper > threshold)
+        kept.append(rows[promising])
+        pruned += int((large_enough & ~promising).sum())
+    candidates = np.concatenate(kept)
     candidates = candidates[np.lexsort(candidates.T[::-1])] if len(candidates) else candidates
-    return candidates, int((large_enough & ~promising).sum())
+    return candidates, pruned
 
 
 def _top_k(slices: np.ndarray, stats: np.ndarray, scores: np.ndarray, state: LatticeState, totals: Totals,

@@ -115,3 +115,17 @@ def test_sparse_key_path_gives_the_same_statistics(monkeypatch):
     monkeypatch.setattr(sliceline, "DENSE_CELLS_LIMIT", 0)
     assert np.allclose(sliceline.evaluate_candidates(codes, offsets, int(sum(domains)), errors, errors, candidates),
                        dense)
+
+
+@pytest.mark.parametrize("chunk", [1, 7, 64])
+def test_chunked_join_finds_the_same_candidates_as_one_join(monkeypatch, chunk):
+    codes, errors, domains = _random_problem(11, n=800, features=6)
+    params = SliceLineParams(alpha=0.95, k=4, max_level=4, min_support=5)
+    whole = sliceline.search_in_memory(codes, errors, domains, params)
+    monkeypatch.setattr(sliceline._joined_pairs, "__defaults__", (chunk,))
+    chunked = sliceline.search_in_memory(codes, errors, domains, params)
+    assert len(whole.evaluated) == len(chunked.evaluated) == 4 and len(whole.evaluated[2][0]) > 0
+    for (a, _), (b, _) in zip(whole.evaluated, chunked.evaluated):
+        assert np.array_equal(a, b)
+    assert whole.unevaluated == chunked.unevaluated
+    assert np.array_equal(whole.top_slices, chunked.top_slices)
