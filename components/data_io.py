@@ -229,7 +229,7 @@ def read_tfrecords(path: str, limit: Optional[int] = None) -> Iterable[bytes]:
     Raises:
       InputError: naming the file and the byte offset when the file is truncated or corrupt.
     """
-    from tfx_dcai.label_consistency.tfrecord_files import masked_crc32c
+    from tfx_dcai.tf_records import masked_crc32c
 
     count, offset = 0, 0
     with _open_raw(path) as f:

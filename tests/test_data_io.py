@@ -147,11 +147,10 @@ def test_a_row_longer_than_a_read_block_is_read(tmp_path):
 
 
 def _tfrecords(directory, name, rows_):
-    from tfx_dcai.label_consistency.example_io import to_tf_examples
-    from tfx_dcai.label_consistency.tfrecord_files import write_gzipped_tfrecords
+    from tfx_dcai.tf_records import encode_rows, write_tfrecords
 
     directory.mkdir(exist_ok=True)
-    write_gzipped_tfrecords(str(directory / name), to_tf_examples(rows_))
+    write_tfrecords(str(directory / name), encode_rows(rows_))
 
 
 def test_tfrecord_feature_types_that_differ_between_files_are_named(tmp_path):
