@@ -21,7 +21,7 @@ demo: venv
 	$(VENV)/bin/dcai demo --output-dir $(OUTPUT)
 
 test: venv browser
-	$(PY) -m pytest -n 2 --dist loadfile $(PYTEST_ARGS)
+	$(PY) -m pytest -n 2 --dist loadfile --durations=25 $(PYTEST_ARGS)
 
 test-fast: venv
 	$(PY) -m pytest -m "not slow" $(PYTEST_ARGS)

@@ -18,7 +18,7 @@ passing, so the current model is never re-pushed while drift blocks, and the ret
 FeedbackTrainingData copies files, never rows: each split of its output holds the TFRecord files of its sources
 (ExampleGen writes gzipped tf.Examples; every Examples consumer reads all files of a split), through fileio.
 """
-from typing import List
+from typing import Dict, List
 
 import tensorflow_model_analysis as tfma
 from tfx import v1 as tfx
@@ -78,6 +78,20 @@ def retraining_eval_config(min_accuracy: float) -> tfma.EvalConfig:
             tfma.MetricConfig(class_name="ExampleCount"),
             tfma.MetricConfig(class_name="AUC", per_slice_thresholds=[auc_gate]),
             tfma.MetricConfig(class_name="BinaryAccuracy", per_slice_thresholds=[accuracy_gate])])])
+
+
+def holdout_metrics(evaluation_uri: str) -> Dict[str, Dict[str, float]]:
+    """The overall metrics of Evaluator.retrained's output: {"candidate": the retrained model's, "baseline": the
+    current model's}, each {metric name: value} (e.g. "auc", "binary_accuracy", "example_count")."""
+    out: Dict[str, Dict[str, float]] = {}
+    for record in tfma.load_metrics(evaluation_uri):
+        if record.slice_key.single_slice_keys:
+            continue
+        for key_and_value in record.metric_keys_and_values:
+            key, value = key_and_value.key, key_and_value.value
+            if not key.is_diff and not key.HasField("sub_key") and value.HasField("double_value"):
+                out.setdefault(key.model_name or "candidate", {})[key.name] = value.double_value.value
+    return out
 
 
 def add_feedback_retraining(nodes, monitor=None) -> List:

@@ -14,7 +14,8 @@ from tests.paths import REPO_ROOT
 
 # notebook: (text its cells must print, title of the HTML report context.show() must render)
 EXPECTED = {
-    "drift_validator.ipynb": (["DRIFT blessed: 0", "NO_DRIFT blessed: 1"], "Drift report"),
+    "drift_validator.ipynb": (["DRIFT blessed: 0", "estimated auc before labels", "retrained model blessed:",
+                               "NO_DRIFT blessed: 1"], "Drift report"),
     "label_consistency.ipynb": (["INCONSISTENT alpha", "revise the instructions for class 1", "CONSISTENT alpha",
                                  "blessed: 1"], "Label consistency: instructions v2"),
     "label_review.ipynb": (["LABEL_ERRORS_SUSPECTED: estimated label errors", "relabelled:",
@@ -22,7 +23,8 @@ EXPECTED = {
     "penguin_pipeline.ipynb": (["multiclass accuracy: baseline", "scikit-learn accuracy on the 100 eval rows",
                                 "SliceErrorAnalyzer task: multiclass, classes: 3", "classes: 3, blessed:",
                                 "relabelled:", "gate open:"], "Drift report"),
-    "slice_error_analyzer.ipynb": (["slices evaluated", "blessed: 2", "score "], "Slice error analysis"),
+    "slice_error_analyzer.ipynb": (["slices evaluated", "blessed: 2", "chosen 200 of a budget of 200", "score "],
+                                   "Slice error analysis"),
 }
 
 

@@ -37,21 +37,6 @@ def runs(pipeline):
     return store, nodes
 
 
-def _overall_metrics(evaluation_uri):
-    """{model name: {metric: value}} of the overall slice of a TFMA evaluation output."""
-    import tensorflow_model_analysis as tfma
-
-    out = {}
-    for record in tfma.load_metrics(evaluation_uri):
-        if record.slice_key.single_slice_keys:
-            continue
-        for key_and_value in record.metric_keys_and_values:
-            key, value = key_and_value.key, key_and_value.value
-            if not key.is_diff and not key.HasField("sub_key") and value.HasField("double_value"):
-                out.setdefault(key.model_name or "candidate", {})[key.name] = value.double_value.value
-    return out
-
-
 def _report(node):
     with open(os.path.join(node.outputs["drift_report"][0].uri, "drift_report.json")) as f:
         return json.load(f)
@@ -103,7 +88,7 @@ def test_the_reports_of_the_taxi_run_in_a_browser(runs, request, tmp_path):
 
 
 def test_drift_blocks_so_the_model_is_retrained_on_feedback_and_pushed_only_if_better(pipeline):
-    from tfx_dcai.pipelines.retraining_branch import MIN_AUC_GAIN
+    from tfx_dcai.pipelines.retraining_branch import MIN_AUC_GAIN, holdout_metrics
     from tfx_dcai.pipelines.taxi_pipeline import ACCURACY_THRESHOLD
 
     store, nodes, _ = pipeline
@@ -112,7 +97,7 @@ def test_drift_blocks_so_the_model_is_retrained_on_feedback_and_pushed_only_if_b
         assert nodes[name].state == "COMPLETE", name  # the condition (drift blocks) held
     assert nodes.get("Pusher") is None or nodes["Pusher"].state != "COMPLETE"  # not pushed while drift blocks
     evaluator = nodes["Evaluator.retrained"]
-    metrics = _overall_metrics(evaluator.outputs["evaluation"][0].uri)
+    metrics = holdout_metrics(evaluator.outputs["evaluation"][0].uri)
     retrained, current = metrics["candidate"], metrics["baseline"]
     assert retrained["example_count"] == current["example_count"] > 50  # both on the same held-out feedback
     better = retrained["auc"] - current["auc"] > MIN_AUC_GAIN and retrained["binary_accuracy"] >= ACCURACY_THRESHOLD
