@@ -212,7 +212,9 @@ def _multivariate_section(mv):
                               "features driving the domain classifier (AUC drop when permuted)") if ranked else ""
     return reports.section("Multivariate drift", summary, chart,
                            reports.table(["feature", "AUC drop when permuted"], ranked, empty="no feature importance"),
-                           note="A classifier told baseline rows from current rows; AUC 0.5 means indistinguishable.")
+                           note="A classifier told baseline rows from current rows; AUC 0.5 means indistinguishable."
+                           + (f" Importance of the {len(ranked)} features with the largest split gain, of the "
+                              f"{mv['features_used']} the classifier split on." if mv.get("features_used") else ""))
 
 
 def _concept_section(cd):

@@ -57,3 +57,20 @@ def test_missing_values_and_clear_errors():
     assert 0 <= domain_classifier_drift(base, cur, ["a", "colour"], 0.05, 0.6, 50)["auc"] <= 1
     with pytest.raises(ValueError, match="no feature is present"):
         domain_classifier_drift(base, cur, ["zzz"], 0.05, 0.6)
+
+
+def test_importance_is_computed_for_the_features_with_the_largest_split_gain(monkeypatch):
+    from tfx_dcai.drift_validator import multivariate
+
+    rng = np.random.default_rng(5)
+    names = [f"x{j:02d}" for j in range(60)]
+    base = {f: rng.normal(0, 1, 1500) for f in names}
+    cur = {f: rng.normal(0.5 if f in ("x07", "x41") else 0, 1, 1500) for f in names}
+    whole = domain_classifier_drift(base, cur, names, 0.05, 0.6, 100)
+    monkeypatch.setattr(multivariate, "IMPORTANCE_FEATURES", 4)
+    capped = domain_classifier_drift(base, cur, names, 0.05, 0.6, 100)
+    assert capped["auc"] == whole["auc"] and capped["p_value"] == whole["p_value"]
+    assert len(capped["importance"]) == 4 < capped["features_used"] == whole["features_used"] <= 60
+    assert len(whole["importance"]) == min(30, whole["features_used"])  # the default cap
+    assert set(capped["top_features"][:2]) == set(whole["top_features"][:2]) == {"x07", "x41"}
+    assert list(capped["importance"].values()) == sorted(capped["importance"].values(), reverse=True)
