@@ -92,4 +92,4 @@ def read_pickle(path: str):
     """In the driver: the value write_pickle wrote (through tfx_dcai.artifact_io)."""
     from tfx_dcai import artifact_io
 
-    return pickle.loads(artifact_io.read_bytes(path))  # noqa: S301: our own scratch file of this run
+    return pickle.loads(artifact_io.read_bytes(path))  # noqa: S301 -- our own scratch file of this run
