@@ -64,7 +64,7 @@ def test_slices(state: LatticeState, n: int, loss_sum: float, loss_squares: floa
                                                n, loss_sum, loss_squares)
     else:
         p, tested = np.zeros(0), np.zeros(0, bool)
-    q = benjamini_hochberg(np.concatenate([p, np.ones(state.unevaluated)]))[:len(p)] if len(p) else np.zeros(0)
+    q = benjamini_hochberg(p, untested=state.unevaluated) if len(p) else np.zeros(0)
     mean = loss_sum / n
     worse = (stats[:, ERROR_SUM] / np.maximum(stats[:, SIZE], 1)) > mean
     significant = (q <= q_level) & worse & (stats[:, SIZE] < n) & tested

@@ -23,6 +23,13 @@ def test_benjamini_hochberg_matches_statsmodels():
     assert benjamini_hochberg(p) == pytest.approx(multipletests(p, method="fdr_bh")[1])
 
 
+def test_untested_hypotheses_count_as_p_one_without_being_materialised():
+    p = np.random.default_rng(1).random(300) ** 4
+    with_ones = multipletests(np.concatenate([p, np.ones(5000)]), method="fdr_bh")[1][:300]
+    assert benjamini_hochberg(p, untested=5000) == pytest.approx(with_ones)
+    assert benjamini_hochberg(list(p) + [None], untested=5000)[:300] == pytest.approx(with_ones)
+
+
 @pytest.mark.parametrize("x,m,k,n", [(2, 10, 2, 100), (30, 100, 230, 1100), (5, 40, 55, 440), (12, 50, 42, 100),
                                      (0, 30, 3, 60), (7, 7, 7, 10_000), (150, 1000, 1200, 50_000)])
 def test_fisher_matches_scipy_fisher_exact(x, m, k, n):
