@@ -18,7 +18,6 @@ from tfx_dcai.artifacts import LabelConsistencyReport
 from tfx_dcai.history import ReadHistory, RecordHistory, ledger_path
 from tfx_dcai.label_consistency.component import LabelConsistencyGen
 from tfx_dcai.pipelines import label_consistency_simulation as simulation
-from tfx_dcai.pipelines.taxi_pipeline import trainer_code
 
 ANNOTATION_SPLIT = "annotations"
 CONSISTENCY_ID = "LabelConsistencyGen"
@@ -68,7 +67,7 @@ def add_label_consistency(nodes, instructions_version: str = "v2", n_items: int 
                            ).with_id(f"{CONSISTENCY_ID}.record_report") if with_history else None
     with tfx.dsl.Cond(consistency.outputs["blessing"].future()[0].custom_property("blessed") == 1):
         trainer = tfx.components.Trainer(
-            **trainer_code(nodes.trainer),
+            **nodes.trainer_code,
             examples=consistency.outputs["consensus_examples"], schema=nodes.schema.outputs["schema"],
             train_args=tfx.proto.TrainArgs(num_steps=train_steps),
             eval_args=tfx.proto.EvalArgs(num_steps=eval_steps)).with_id("Trainer.consensus")

@@ -21,7 +21,6 @@ from tfx.types import artifact_utils, standard_artifacts
 
 from tfx_dcai.artifacts import LabelReviewQueue, ReviewedLabels
 from tfx_dcai.label_review.component import ApplyReviewedLabels, LabelErrorQueue
-from tfx_dcai.pipelines.taxi_pipeline import trainer_code
 
 ID_COLUMN = "example_id"
 LABEL = "big_tipper"
@@ -148,4 +147,4 @@ def review_loop(examples, schema, trainer_code: dict, label_column: str = LABEL,
 def add_label_review(nodes, noise: float = 0.12, train_steps: int = 200, eval_steps: int = 20) -> list:
     """The branch's components for `nodes` (a tfx_dcai.pipelines.taxi_pipeline.TaxiNodes)."""
     return review_loop(nodes.train_gen.outputs["examples"], nodes.schema.outputs["schema"],
-                       trainer_code(nodes.trainer), noise=noise, train_steps=train_steps, eval_steps=eval_steps)
+                       nodes.trainer_code, noise=noise, train_steps=train_steps, eval_steps=eval_steps)

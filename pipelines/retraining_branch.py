@@ -105,7 +105,7 @@ def add_feedback_retraining(nodes, monitor=None) -> List:
     Returns:
       [feedback ExampleGen, FeedbackTrainingData, Trainer.retrained, Evaluator.retrained, Pusher.retrained].
     """
-    from tfx_dcai.pipelines.taxi_pipeline import ACCURACY_THRESHOLD, _example_gen, trainer_code
+    from tfx_dcai.pipelines.taxi_pipeline import ACCURACY_THRESHOLD, _example_gen
 
     monitor = monitor or nodes.drift_monitor
     if monitor is None:
@@ -118,7 +118,7 @@ def add_feedback_retraining(nodes, monitor=None) -> List:
         data = FeedbackTrainingData(baseline=nodes.train_gen.outputs["examples"],
                                     feedback=feedback.outputs["examples"]).with_id("FeedbackTrainingData")
         trainer = tfx.components.Trainer(
-            **trainer_code(nodes.trainer), examples=data.outputs["examples"], schema=nodes.schema.outputs["schema"],
+            **nodes.trainer_code, examples=data.outputs["examples"], schema=nodes.schema.outputs["schema"],
             train_args=nodes.trainer.exec_properties["train_args"],
             eval_args=nodes.trainer.exec_properties["eval_args"]).with_id("Trainer.retrained")
         evaluator = tfx.components.Evaluator(

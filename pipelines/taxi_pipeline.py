@@ -56,6 +56,7 @@ class TaxiNodes:
     record_model: BaseNode    # RecordHistory of the Trainer's model when the Evaluator blesses it
     serving_model_dir: str
     history_root: str         # where the ledgers of earlier artifacts live (tfx_dcai.history)
+    trainer_code: Dict[str, str]  # the Trainer's `module_file` or `run_fn`, for a second Trainer on other data
     push_gates: list = dataclasses.field(default_factory=list)  # predicates (tfx_dcai.gate) the Pusher waits for
     pusher: Optional[BaseNode] = None                            # created by add_pusher, after the branches
     drift_monitor: Optional[BaseNode] = None                     # set by add_drift_validator (for retraining)
@@ -134,8 +135,9 @@ def create_nodes(data_root: str, serving_model_dir: str, schema_path: str = TAXI
                                                    schema=schema.outputs["schema"], environment=env)
                   .with_id(f"ExampleValidator.{name}")
                   for name, env in (("train", "TRAINING"), ("serving", "SERVING"))}
+    code = {"module_file": trainer_module_file} if trainer_module_file else {"run_fn": TRAINER_RUN_FN}
     trainer = tfx.components.Trainer(
-        **({"module_file": trainer_module_file} if trainer_module_file else {"run_fn": TRAINER_RUN_FN}),
+        **code,
         examples=train_gen.outputs["examples"], schema=schema.outputs["schema"],
         train_args=tfx.proto.TrainArgs(num_steps=train_steps), eval_args=tfx.proto.EvalArgs(num_steps=eval_steps))
     history_dir = history_dir or os.path.join(os.path.dirname(serving_model_dir.rstrip("/")), HISTORY_FOLDER)
@@ -153,7 +155,7 @@ def create_nodes(data_root: str, serving_model_dir: str, schema_path: str = TAXI
                      inferred_schema=inferred_schema, schema=schema, train_validator=validators["TRAINING"],
                      serving_validator=validators["SERVING"], trainer=trainer, baseline_model=baseline_model,
                      evaluator=evaluator, record_model=record_model, serving_model_dir=serving_model_dir,
-                     history_root=history_dir)
+                     history_root=history_dir, trainer_code=code)
 
 
 def add_pusher(nodes: TaxiNodes) -> BaseNode:
@@ -170,11 +172,6 @@ def add_pusher(nodes: TaxiNodes) -> BaseNode:
     else:
         nodes.pusher = pusher()
     return nodes.pusher
-
-
-def trainer_code(trainer: BaseNode) -> Dict[str, str]:
-    """The `module_file` or `run_fn` argument `trainer` was built with, for a second Trainer on other data."""
-    return {key: trainer.exec_properties[key] for key in ("module_file", "run_fn") if trainer.exec_properties.get(key)}
 
 
 Branch = Callable[[TaxiNodes], Sequence[BaseNode]]
