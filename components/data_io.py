@@ -112,7 +112,11 @@ def csv_header(path: str) -> List[str]:
         text = first.decode("utf-8")
     except UnicodeDecodeError:
         raise _not_utf8(path, first, "the header row") from None
-    header = next(csv.reader(io.StringIO(text)), None)
+    try:
+        header = next(csv.reader(io.StringIO(text)), None)
+    except csv.Error as exc:  # e.g. a bare carriage return inside an unquoted column name
+        raise InputError(f"{path}: the header row is not valid CSV ({exc}); quote column names that hold line "
+                         "breaks or carriage returns, or remove them") from None
     if not header:
         raise InputError(f"{path}: the CSV file is empty (it needs a header row naming the columns)")
     repeated = sorted({name for name in header if header.count(name) > 1})

@@ -18,12 +18,14 @@ def pytest_configure(config):
 
 def _hypothesis_profiles():
     """Hypothesis budgets: "default" (make test: a few dozen examples per property, reproducible), "fuzz"
-    (make fuzz: HYPOTHESIS_PROFILE=fuzz, hundreds of examples); no deadline, the machines are shared."""
+    (make fuzz: HYPOTHESIS_PROFILE=fuzz, hundreds of examples, new random ones each run); no deadline, the machines
+    are shared."""
     from hypothesis import HealthCheck, settings
 
     common = dict(deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
     settings.register_profile("default", max_examples=25, derandomize=True, **common)
-    settings.register_profile("fuzz", max_examples=400, **common)
+    # derandomize=False stated: a profile inherits the "default" profile's settings, derandomize=True included
+    settings.register_profile("fuzz", max_examples=400, derandomize=False, **common)
     settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 

@@ -18,7 +18,8 @@ metrics tfx_dcai.metrics. What is computed:
   mean by >= min_numeric_effect baseline sd);
 - **prediction drift**: the distribution of the model's outputs, baseline vs current, needing no labels:
   KS on p(positive class) (binary with probabilities) or on the predicted values (regression), effect the Wasserstein
-  distance in baseline sd; chi-square on the predicted-class shares otherwise, effect their L-infinity distance.
+  distance in baseline sd; chi-square on the predicted-class shares otherwise, effect their L-infinity distance
+  (predicted labels that no label has share one category, OUTSIDE_THE_CLASSES).
 """
 from typing import Dict, List, Optional, Sequence
 
@@ -285,6 +286,8 @@ def conditional_label_rates(base_cols: Dict[str, np.ndarray], cur_cols: Dict[str
 
 # ----- prediction drift -----
 
+OUTSIDE_THE_CLASSES = "(not a class of the labels)"  # the category of predicted labels that no label has
+
 def prediction_drift(baseline: preds.Predictions, current: preds.Predictions, q: float, min_numeric_effect: float,
                      min_categorical_effect: float) -> dict:
     """The distribution of the model's outputs, baseline vs current (no labels needed; see the module docstring).
@@ -303,14 +306,18 @@ def prediction_drift(baseline: preds.Predictions, current: preds.Predictions, q:
         result["what"] = "predicted value" if numeric else "probability of the positive class"
         minimum = min_numeric_effect
     else:
-        k = len(baseline.classes)
-        table = np.array([np.bincount(baseline.predicted, minlength=k), np.bincount(current.predicted, minlength=k)],
-                         dtype=float)
+        labels = [preds.label_text(c) for c in baseline.classes]
+        k = len(labels)
+        codes = [baseline.predicted, current.predicted]
+        if any((c < 0).any() for c in codes):  # predicted labels that are no class of the labels: one category
+            codes = [np.where(c < 0, k, c) for c in codes]
+            labels, k = labels + [OUTSIDE_THE_CLASSES], k + 1
+        table = np.array([np.bincount(c, minlength=k) for c in codes], dtype=float)
         statistic, dof, p_value = chi_square(table)
         shares = table / table.sum(axis=1, keepdims=True)
         result = {"what": "predicted class", "test": "chi_square", "statistic": statistic, "dof": dof,
                   "p_value": p_value, "effect_size": float(np.max(np.abs(shares[0] - shares[1]))),
-                  "effect_size_measure": "l_infinity", "labels": [preds.label_text(c) for c in baseline.classes],
+                  "effect_size_measure": "l_infinity", "labels": labels,
                   "baseline": shares[0].tolist(), "current": shares[1].tolist()}
         minimum = min_categorical_effect
     p, effect = result.get("p_value"), result.get("effect_size")

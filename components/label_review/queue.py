@@ -52,17 +52,21 @@ def parse_reviewed(text: str, source: str) -> dict:
     from tfx_dcai.errors import InputError
 
     reader = csv.DictReader(io.StringIO(text))
-    if not reader.fieldnames or not {"id", "reviewed_label"} <= set(reader.fieldnames):
-        raise InputError(f"{source}: needs columns id and reviewed_label; found {reader.fieldnames}")
     reviewed = {}
-    for line, row in enumerate(reader, start=2):
-        label = (row.get("reviewed_label") or "").strip()
-        if not label:
-            continue
-        if reviewed.get(row["id"], label) != label:
-            raise InputError(f"{source}: line {line}: id {row['id']!r} reviewed as both {reviewed[row['id']]!r} "
-                             f"and {label!r}")
-        reviewed[row["id"]] = label
+    try:
+        if not reader.fieldnames or not {"id", "reviewed_label"} <= set(reader.fieldnames):
+            raise InputError(f"{source}: needs columns id and reviewed_label; found {reader.fieldnames}")
+        for line, row in enumerate(reader, start=2):
+            label = (row.get("reviewed_label") or "").strip()
+            if not label:
+                continue
+            if reviewed.get(row["id"], label) != label:
+                raise InputError(f"{source}: line {line}: id {row['id']!r} reviewed as both "
+                                 f"{reviewed[row['id']]!r} and {label!r}")
+            reviewed[row["id"]] = label
+    except csv.Error as exc:  # e.g. a bare carriage return inside an unquoted value
+        raise InputError(f"{source}: line {reader.line_num + 1} is not valid CSV ({exc}); quote values that hold line "
+                         "breaks or carriage returns") from None
     return reviewed
 
 

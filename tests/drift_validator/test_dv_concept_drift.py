@@ -7,6 +7,7 @@ from scipy import stats
 from sklearn import metrics as skm
 
 from tfx_dcai import predictions as preds
+from tfx_dcai.metrics import metric_value
 from tfx_dcai.drift_validator import concept_drift as cd
 from tfx_dcai.drift_validator.config import DriftConfig
 from tfx_dcai.drift_validator.estimated_performance import estimate_performance, simulate
@@ -149,6 +150,21 @@ def test_prediction_drift_of_predicted_classes_without_labels():
     cur = _pred(shifted.drop(["label"]), task="multiclass", classes=base.classes, labelled=False)
     result = cd.prediction_drift(base, cur, 0.05, 0.1, 0.05)
     assert result["what"] == "predicted class" and result["drift"]
+
+
+def test_predicted_labels_that_no_label_has_are_one_category_of_the_prediction_drift():
+    """Found by `make fuzz`: a current prediction outside the label classes (code -1) crashed np.bincount."""
+    base_table = pa.table({"label": ["a", "b", "c", "c"] * 25, "P": ["a", "b", "c", "a"] * 25})
+    cur_table = pa.table({"P": ["a", "b", "c", "zebra"] * 25})
+    base = _pred(base_table, classes=("a", "b", "c"))
+    cur = _pred(cur_table, task=base.task, classes=base.classes, labelled=False)
+    result = cd.prediction_drift(base, cur, 0.05, 0.1, 0.05)
+    assert result["labels"] == ["a", "b", "c", cd.OUTSIDE_THE_CLASSES]
+    assert result["baseline"] == [0.5, 0.25, 0.25, 0.0] and result["current"] == [0.25, 0.25, 0.25, 0.25]
+    assert result["drift"] and result["effect_size"] == pytest.approx(0.25)
+    labelled = _pred(pa.table({"label": ["a", "b", "c", "c"] * 25, "P": ["a", "b", "c", "zebra"] * 25}),
+                     classes=("a", "b", "c"))
+    assert labelled.n == 100 and metric_value("accuracy", labelled) == 0.75  # never a class: always wrong
 
 
 def test_estimated_accuracy_and_auc_cover_the_realized_ones_when_calibrated():

@@ -178,3 +178,13 @@ def test_noisy_labels_of_the_simulation_change_the_class_binary_and_multiclass()
         moved = Counter(noisy_label(label, i, 3) for i in ids)
         assert set(moved) == {0, 1, 2} - {label}
         assert min(moved.values()) > 1300  # both other classes, about half each
+
+
+@pytest.mark.parametrize("text,line", [("id,reviewed_label\n1,a\r b\n", 2), ("id,reviewed\rlabel\n1,a\n", 1)])
+def test_a_reviewed_file_that_is_not_valid_csv_is_bad_input_naming_its_line(text, line):
+    """A bare carriage return inside an unquoted value (found by fuzzing the CSV readers) is bad input, not a crash."""
+    from tfx_dcai.errors import InputError
+    from tfx_dcai.label_review.queue import parse_reviewed
+
+    with pytest.raises(InputError, match=f"reviewed_labels.csv: line {line} is not valid CSV"):
+        parse_reviewed(text, "reviewed_labels.csv")

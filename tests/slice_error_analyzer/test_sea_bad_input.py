@@ -28,6 +28,12 @@ def _csv(tmp, name, frame):
     return str(path)
 
 
+def _raw(tmp, name, text):
+    path = tmp / name
+    path.write_bytes(text.encode("utf-8"))
+    return str(path)
+
+
 def _case(name, tmp):
     """argv (after `dcai slices`) of each documented case; `tmp` is a fresh directory."""
     trips = _csv(tmp, "trips.csv", _frame())
@@ -68,6 +74,9 @@ def _case(name, tmp):
             "--examples", _csv(tmp, "yn.csv", _frame().assign(big_tipper=lambda f: np.where(f.big_tipper, "yes", "no"),
                                                               score=lambda f: np.where(f.score > 0.5, "Y", "N"))),
             *BASE, "--output-dir", out],
+        "carriage return in a column name": [
+            "--examples", _raw(tmp, "cr.csv", "payment,fare,big_tipper,score,a\rb\nCash,1.0,1,0.9,x\n"), *BASE,
+            "--output-dir", out],
         "fewer rows than min_support": ["--examples", _csv(tmp, "small.csv", _frame(20)), *BASE, "--output-dir", out],
         "unknown feature excluded": common + ["--exclude", "nope"],
         "declared regression on text labels": [

@@ -10,7 +10,7 @@ import tempfile
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, event, given, settings, strategies as st
 
 from tfx_dcai.pipelines.cli import main
 from tfx_dcai.slice_error_analyzer import SliceInputError, find_slices
@@ -85,8 +85,10 @@ def test_find_slices_reports_or_rejects(table):
     try:
         report = find_slices(frame, "label", **parameters)
     except SliceInputError as exc:
+        event("find_slices: SliceInputError")
         assert str(exc) and "\n" not in str(exc).strip()
         return
+    event("find_slices: report")
     _check_report(report, len(frame))
 
 
@@ -110,6 +112,7 @@ def test_dcai_slices_ends_0_1_or_2(table):
                              "prediction", "--output-dir", out, "--quiet", *flags])
             except SystemExit as exc:
                 code = exc.code
+        event(f"dcai slices exit {code}")  # the survey by exit code: pytest --hypothesis-show-statistics
         assert code in (0, 1, 2), err.getvalue()[-3000:]
         if code == 2:
             assert "Traceback" not in err.getvalue() and len(err.getvalue().strip().splitlines()) == 1
