@@ -9,7 +9,9 @@ CSV (no TensorFlow):
   error naming the file, column, row and bytes.
 - Every column is parsed as text, then cast to one type agreed over ALL batches (the narrowest of int64 < float64 <
   string that every value parses as), so every batch has the same schema. Columns named in `text_columns` (ids,
-  labels) are never cast: `007` stays `007`, `01` and `1` stay different.
+  labels) are never cast: `007` stays `007`, `01` and `1` stay different. The files are read twice: a first pass
+  finds the types (in blocks of KINDS_BLOCK_BYTES, keeping nothing), the second casts each block as it is read,
+  so the text of the whole input is never held or shuffled between Beam stages.
 - Empty, NA, N/A, null and NULL are missing values; NaN and inf/-inf are kept as floats. Columns are flat.
 - Rows stream through pyarrow's reader in blocks; a row longer than a block is read with a larger block (up to
   MAX_BLOCK_BYTES), so memory follows the longest row, bounded.
@@ -34,6 +36,7 @@ from tfx_dcai.errors import InputError
 CSV_SUFFIXES = (".csv", ".csv.gz")
 NULL_VALUES = ["", "NA", "N/A", "null", "NULL"]
 BLOCK_BYTES = 1 << 20
+KINDS_BLOCK_BYTES = 1 << 24  # the type pass: few, large blocks (a wide file's 1 MiB block holds ~100 rows)
 MAX_BLOCK_BYTES = 1 << 30
 _KINDS = (pa.int64(), pa.float64(), pa.string())  # narrowest first
 TEXT = 2  # _KINDS index of string
@@ -152,15 +155,15 @@ def _text_column(path: str, name: str, column: pa.Array, first_row: int) -> pa.A
         raise
 
 
-def read_csv_file(path: str, names: List[str]):
-    """Yield the file's rows as RecordBatches of text columns (missing values null).
+def read_csv_file(path: str, names: List[str], block_bytes: int = BLOCK_BYTES):
+    """Yield the file's rows as RecordBatches of text columns (missing values null), a block at a time.
 
     A row longer than the read block makes pyarrow fail ("straddling object"): the file is read again with a block
     8 times larger (up to MAX_BLOCK_BYTES), skipping the rows already yielded.
     """
     import pyarrow.csv as pacsv
 
-    block, done = BLOCK_BYTES, 0
+    block, done = block_bytes, 0
     while True:
         options = dict(read_options=pacsv.ReadOptions(block_size=block),
                        convert_options=pacsv.ConvertOptions(column_types={n: pa.binary() for n in names},
@@ -206,6 +209,18 @@ def _kind_index(column: pa.Array) -> int:
 def batch_kinds(batch: pa.RecordBatch, text_columns: Sequence[str] = ()) -> Dict[str, int]:
     return {name: TEXT if name in text_columns else _kind_index(batch.column(i))
             for i, name in enumerate(batch.schema.names)}
+
+
+def file_kinds(path: str, names: List[str], text_columns: Sequence[str] = ()) -> Dict[str, int]:
+    """The widest kind of each column over one CSV file (the type pass; nothing of the file is kept)."""
+    return widest_kinds(batch_kinds(batch, text_columns)
+                        for batch in read_csv_file(path, names, block_bytes=KINDS_BLOCK_BYTES))
+
+
+def read_typed_csv_file(path: str, names: List[str], kinds: Dict[str, int]):
+    """Yield the file's rows as RecordBatches cast to the agreed `kinds` (the second pass)."""
+    for batch in read_csv_file(path, names):
+        yield cast_batch(batch, kinds)
 
 
 def widest_kinds(kinds_per_batch) -> Dict[str, int]:
@@ -368,8 +383,7 @@ def read_record_batches(pipeline, path: str, label: str, text_columns: Sequence[
         return (pipeline | f"{label}/Files" >> beam.Create(files) | f"{label}/Reshuffle" >> beam.Reshuffle()
                 | f"{label}/Decode" >> beam.FlatMap(decode_tfrecord_file, schema, raw_record_column))
     names = column_names(path)
-    text = (pipeline | f"{label}/Files" >> beam.Create(files)
-            | f"{label}/Parse" >> beam.FlatMap(read_csv_file, names=names))
-    kinds = (text | f"{label}/Kinds" >> beam.Map(batch_kinds, tuple(text_columns))
+    paths = pipeline | f"{label}/Files" >> beam.Create(files)
+    kinds = (paths | f"{label}/Kinds" >> beam.Map(file_kinds, names, tuple(text_columns))
              | f"{label}/Widest" >> beam.CombineGlobally(widest_kinds))
-    return text | f"{label}/Cast" >> beam.Map(cast_batch, kinds=beam.pvalue.AsSingleton(kinds))
+    return paths | f"{label}/Parse" >> beam.FlatMap(read_typed_csv_file, names, kinds=beam.pvalue.AsSingleton(kinds))

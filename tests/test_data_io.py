@@ -146,6 +146,18 @@ def test_a_row_longer_than_a_read_block_is_read(tmp_path):
     assert [(r["id"], len(r["text"])) for r in read] == [(1, 5), (2, 3 * data_io.BLOCK_BYTES), (3, 3)]
 
 
+def test_the_type_pass_sees_every_block_of_every_file(tmp_path):
+    """A float after the first read block of one file makes the column float in every batch of every file."""
+    lines = [f"{i},{i % 7}" for i in range(data_io.BLOCK_BYTES // 6)]  # more than one 1 MiB block of integers
+    (tmp_path / "a.csv").write_text("id,n\n" + "\n".join(lines) + "\n0,2.5\n")
+    (tmp_path / "b.csv").write_text("id,n\n1,3\n")
+    batches = read_all(str(tmp_path))
+    assert len(batches) > 2 and {str(b.schema) for b in batches} == {"id: int64\nn: double"}
+    assert sum(b.num_rows for b in batches) == len(lines) + 2
+    assert data_io.file_kinds(str(tmp_path / "a.csv"), ["id", "n"]) == {"id": 0, "n": 1}
+    assert data_io.file_kinds(str(tmp_path / "a.csv"), ["id", "n"], ["id"]) == {"id": data_io.TEXT, "n": 1}
+
+
 def _tfrecords(directory, name, rows_):
     from tfx_dcai.tf_records import encode_rows, write_tfrecords
 
