@@ -288,6 +288,7 @@ def conditional_label_rates(base_cols: Dict[str, np.ndarray], cur_cols: Dict[str
 
 OUTSIDE_THE_CLASSES = "(not a class of the labels)"  # the category of predicted labels that no label has
 
+
 def prediction_drift(baseline: preds.Predictions, current: preds.Predictions, q: float, min_numeric_effect: float,
                      min_categorical_effect: float) -> dict:
     """The distribution of the model's outputs, baseline vs current (no labels needed; see the module docstring).
