@@ -2,7 +2,7 @@
 input of the same shape (the anchor): the figure "peak RSS of the worst hostile input under 1 MB" (goal < 1 GB
 above the plain run; before the fixes these inputs took 22.9 GB, 4.2 GB and asked for 29.8 GiB).
 
-Each run is its own process (`python -c 'main(argv)'`), so the peak RSS (`ru_maxrss`) is that command's alone,
+Each run is its own process (`python -c 'main(argv)'`), so the peak RSS (VmHWM, `peak_memory`) is that command's alone,
 the stack's imports included (about 0.5-0.9 GB). Data is written to $TMPDIR/hostile_rss/.
 
     .venv/bin/python benchmarks/hostile_peak_rss.py
@@ -16,10 +16,11 @@ import tempfile
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 DATA = os.path.join(tempfile.gettempdir(), "hostile_rss")
-RUN = ("import resource, sys\n"
+RUN = ("import sys\n"
+       "from benchmarks.peak_memory import peak_rss_mb\n"
        "from tfx_dcai.pipelines.cli import main\n"
        "code = main(sys.argv[1:])\n"
-       "print('MAXRSS_KB', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr)\n"
+       "print('PEAK_MB', peak_rss_mb(), file=sys.stderr)\n"
        "sys.exit(code)\n")
 
 
@@ -65,8 +66,8 @@ def _run(argv, out):
     env = {**os.environ, "TF_USE_LEGACY_KERAS": "1", "TF_CPP_MIN_LOG_LEVEL": "2", "PYTHONWARNINGS": "ignore"}
     done = subprocess.run([sys.executable, "-c", RUN, *argv, "--output-dir", out, "--quiet"], capture_output=True,
                           text=True, env=env, cwd=ROOT, timeout=1800)
-    peak = re.search(r"MAXRSS_KB (\d+)", done.stderr)
-    return done.returncode, int(peak.group(1)) / 1024 if peak else float("nan")
+    peak = re.search(r"PEAK_MB ([0-9.]+)", done.stderr)
+    return done.returncode, float(peak.group(1)) if peak else float("nan")
 
 
 def main():

@@ -28,8 +28,9 @@ def _child(rows: int):
     start = time.perf_counter()
     report = find_slices(data, taxi_errors.LABEL)
     seconds = time.perf_counter() - start
-    with open("/proc/self/status") as status:  # VmHWM: this process's peak RSS (ru_maxrss survives exec)
-        peak = int(next(line for line in status if line.startswith("VmHWM:")).split()[1]) / 1024
+    sys.path.insert(0, os.path.dirname(os.path.dirname(HERE)))
+    from benchmarks.peak_memory import peak_rss_mb
+    peak = peak_rss_mb()
     print(json.dumps({"seconds": seconds, "peak_mb": peak, "features": len(report["features"]),
                       "evaluated": report["n_evaluated"], "significant": report["n_significant"]}))
 

@@ -41,13 +41,6 @@ def _prepare(path: str, rows: int, params: dict):
     return report
 
 
-def _peak_rss_mb() -> float:
-    """VmHWM of this process (ru_maxrss would include the parent's peak, which Linux keeps across exec)."""
-    with open("/proc/self/status") as status:
-        line = next(line for line in status if line.startswith("VmHWM:"))
-    return int(line.split()[1]) / 1024
-
-
 def _child(mode: str, path: str, params: dict):
     import numpy as np
     data = np.load(path)
@@ -75,7 +68,9 @@ def _child(mode: str, path: str, params: dict):
         report = find_slices(frame, "big_tipper", ranking="sliceline", **params)
         scores = [s["score"] for s in report["sliceline_top_k"]]
     seconds = time.perf_counter() - start
-    peak_mb = _peak_rss_mb()
+    sys.path.insert(0, REPO)
+    from benchmarks.peak_memory import peak_rss_mb
+    peak_mb = peak_rss_mb()
     print(json.dumps({"seconds": seconds, "peak_mb": peak_mb, "scores": scores}))
 
 

@@ -53,11 +53,6 @@ def make_data(rows: int, columns: int, seed: int = 0):
     return frame
 
 
-def _peak_mb() -> float:
-    with open("/proc/self/status") as status:  # VmHWM: this process's peak RSS
-        return int(next(line for line in status if line.startswith("VmHWM:")).split()[1]) / 1024
-
-
 def _found(report) -> str:
     described = [s["description"] for s in report["slices"] if s["significant"]]
     first = any(d == "cat_000 == v1" for d in described)
@@ -67,6 +62,7 @@ def _found(report) -> str:
 
 def _child(mode: str, path: str):
     sys.path.insert(0, REPO)
+    from benchmarks.peak_memory import peak_rss_mb
     if mode == "find_slices":
         import pandas as pd
         from tfx_dcai.slice_error_analyzer import find_slices
@@ -85,7 +81,7 @@ def _child(mode: str, path: str):
             raise SystemExit(f"dcai slices exit {code}")
         with open(os.path.join(out, "slice_report.json")) as f:
             report = json.load(f)
-    print(json.dumps({"seconds": seconds, "peak_mb": _peak_mb(), "evaluated": report["n_evaluated"],
+    print(json.dumps({"seconds": seconds, "peak_mb": peak_rss_mb(), "evaluated": report["n_evaluated"],
                       "significant": report["n_significant"], "found": _found(report),
                       "features": len(report["features"])}))
 
